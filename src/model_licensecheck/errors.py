@@ -1,0 +1,88 @@
+"""One exception tree; each error knows its exit code (DESIGN §7), mapped at one boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes: a failing gate and a crash never share one."""
+
+    PASSED = 0
+    GATE_FAILED = 1
+    INPUT_ERROR = 2
+    RESOLUTION_ERROR = 3
+
+
+class LicensecheckError(Exception):
+    """Base of every error the tool reports to a user as one line."""
+
+    exit_code: ExitCode = ExitCode.INPUT_ERROR
+    tip: str | None = None
+
+    def one_line(self) -> str:
+        """The message as printed on stderr, with a tip where one helps."""
+        text = " ".join(str(self).split())
+        return f"{text} (tip: {self.tip})" if self.tip else text
+
+
+class InputError(LicensecheckError):
+    """The user's input cannot be read or does not mean what it must (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One validation problem with where it is."""
+
+    file: str
+    message: str
+    entry: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f" [{self.entry}]"
+        if self.field:
+            where += f" {self.field}"
+        return f"{where}: {self.message}"
+
+
+class ValidationError(InputError):
+    """A declarative file (rules, knowledge base, policy) is invalid: every problem at once."""
+
+    def __init__(self, what: str, problems: list[Problem]) -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        first = str(problems[0]) if problems else "invalid"
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(f"invalid {what}: {first}{more}")
+
+    def details(self) -> list[str]:
+        """Every problem, one per line."""
+        return [str(p) for p in self.problems]
+
+
+class RuleFileError(ValidationError):
+    """A rule file is invalid."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("rule file", problems)
+
+
+class KnowledgeBaseError(ValidationError):
+    """The knowledge base is invalid."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("knowledge base", problems)
+
+
+class ResolutionError(LicensecheckError):
+    """The lineage could not be resolved far enough to judge the subject (exit 3)."""
+
+    exit_code = ExitCode.RESOLUTION_ERROR
+
+    def __init__(self, message: str, tip: str | None = None) -> None:
+        super().__init__(message)
+        self.tip = tip

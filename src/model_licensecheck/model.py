@@ -1,0 +1,251 @@
+"""Core types passed between the stages: lineage, evidence, licenses, findings, verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class NodeKind(StrEnum):
+    """What an artifact in the lineage is."""
+
+    MODEL = "model"
+    DATASET = "dataset"
+    SERVICE = "service"
+
+
+class Relation(StrEnum):
+    """How a node was made from its upstream (DESIGN §2)."""
+
+    FINETUNE = "finetune"
+    ADAPTER = "adapter"
+    MERGE = "merge"
+    QUANTIZED = "quantized"
+    CONTINUED_PRETRAIN = "continued_pretrain"
+    PRETRAINED_ON = "pretrained_on"
+    TRAINED_ON = "trained_on"
+    GENERATED_BY = "generated_by"
+    DERIVED_FROM = "derived_from"
+
+
+WEIGHT_RELATIONS: frozenset[Relation] = frozenset(
+    {
+        Relation.FINETUNE,
+        Relation.ADAPTER,
+        Relation.MERGE,
+        Relation.QUANTIZED,
+        Relation.CONTINUED_PRETRAIN,
+    }
+)
+"""Relations through which the upstream's weights are part of the downstream model."""
+
+
+class SourceKind(StrEnum):
+    """Where a fact came from, in order of precedence (DESIGN §3)."""
+
+    USER = "user"
+    HUB_METADATA = "hub-metadata"
+    CONFIG = "config"
+    CARD_TEXT = "card-text"
+    KNOWLEDGE_BASE = "knowledge-base"
+
+
+class Confidence(StrEnum):
+    """Declared facts are stated by metadata; inferred ones are read out of prose or paths."""
+
+    DECLARED = "declared"
+    INFERRED = "inferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why we believe one fact: where it was found, and the words that say it."""
+
+    source: SourceKind
+    location: str
+    quote: str | None = None
+    confidence: Confidence = Confidence.DECLARED
+    reference: str | None = None
+    """A public address backing the fact (knowledge-base entries carry one per fact)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownLicense:
+    """A license we recognised: `id` names an entry of the knowledge base."""
+
+    id: str
+    raw: str
+    evidence: Evidence
+    matched_by: str = "id"
+    """Which clue mapped `raw` to `id`: id, hf-id, alias, license_name, license_link."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownLicense:
+    """A license that could not be determined; the reason says what is missing."""
+
+    reason: str
+    raw: str | None = None
+    evidence: Evidence | None = None
+
+
+License = KnownLicense | UnknownLicense
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An artifact of the lineage whose facts were resolved."""
+
+    id: str
+    kind: NodeKind
+    license: License
+    name: str | None = None
+    revision: str | None = None
+    pretraining: bool = False
+    """For datasets: a pretraining corpus (a `datasets:` entry then means `pretrained_on`)."""
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedNode:
+    """An artifact named by a downstream node whose own facts could not be read."""
+
+    id: str
+    kind: NodeKind
+    reason: str
+
+    @property
+    def license(self) -> UnknownLicense:
+        """An unresolved node's license is unknown by construction."""
+        return UnknownLicense(reason=f"{self.id} could not be resolved: {self.reason}")
+
+
+AnyNode = Node | UnresolvedNode
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """`child` was made from `parent` by `relation`; evidence says who claims so."""
+
+    child: str
+    parent: str
+    relation: Relation
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """The resolved graph: every node reachable from the root, and the edges between them."""
+
+    root: str
+    nodes: Mapping[str, AnyNode]
+    edges: tuple[Edge, ...]
+    notes: tuple[str, ...] = ()
+
+    def parents(self, node_id: str) -> tuple[Edge, ...]:
+        """Edges from `node_id` to what it was made from, in a stable order."""
+        return tuple(e for e in self.edges if e.child == node_id)
+
+
+class Status(IntEnum):
+    """Commercial-use verdict classes, ordered so that max() combines them (DESIGN §4)."""
+
+    ALLOWED = 0
+    CONDITIONAL = 1
+    UNKNOWN = 2
+    PROHIBITED = 3
+
+    @property
+    def label(self) -> str:
+        """The lowercase name used in reports and policies."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        """Read a status from its lowercase name."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown status {text!r} (expected one of: {names})") from None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Condition:
+    """A named obligation or restriction (DESIGN §4), with an optional value (e.g. a user cap)."""
+
+    id: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return self.id if self.value is None else f"{self.id}={self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule matched one path from the subject to an ancestor."""
+
+    rule_id: str
+    title: str
+    status: Status
+    conditions: tuple[Condition, ...]
+    path: tuple[Edge, ...]
+    ancestor: str
+    license_id: str | None
+    message: str
+    references: tuple[str, ...] = ()
+
+    @property
+    def path_ids(self) -> tuple[str, ...]:
+        """The node ids from the subject to the ancestor."""
+        if not self.path:
+            return (self.ancestor,)
+        return (self.path[0].child, *(e.parent for e in self.path))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The combined judgement over all findings."""
+
+    status: Status
+    conditions: tuple[Condition, ...]
+    summary: str
+    drivers: tuple[Finding, ...] = field(default=())
+    """The findings whose status equals the verdict's (what drives it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """Whether the verdict passes the gate, and why not."""
+
+    passed: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What the user asked about, as given and as understood."""
+
+    target: str
+    kind: str
+    """hub-id, card, config, folder."""
+    node_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything one check produced: the reports render this and nothing else."""
+
+    subject: Subject
+    lineage: Lineage
+    concluded: Mapping[str, tuple[str, ...]]
+    """Per node: the license ids whose terms reach it (its own and its weight ancestors')."""
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    gate: GateResult
+    tool_version: str

@@ -1,0 +1,133 @@
+"""The stable, versioned JSON report (schema documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+SCHEMA_VERSION = "1.0"
+
+
+def _evidence(ev: Evidence) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "source": ev.source.value,
+        "location": ev.location,
+        "confidence": ev.confidence.value,
+    }
+    if ev.quote is not None:
+        out["quote"] = ev.quote
+    if ev.reference is not None:
+        out["reference"] = ev.reference
+    return out
+
+
+def _node(node: AnyNode, concluded: tuple[str, ...]) -> dict[str, Any]:
+    lic = node.license
+    out: dict[str, Any] = {"id": node.id, "kind": node.kind.value}
+    if isinstance(node, UnresolvedNode):
+        out["resolved"] = False
+        out["reason"] = node.reason
+    else:
+        out["resolved"] = True
+        if node.name:
+            out["name"] = node.name
+        if node.revision:
+            out["revision"] = node.revision
+    license_out: dict[str, Any] = {"declared": lic.raw}
+    if isinstance(lic, KnownLicense):
+        license_out.update(id=lic.id, matched_by=lic.matched_by)
+    else:
+        license_out.update(id=None, reason=lic.reason)
+    if lic.evidence is not None:
+        license_out["evidence"] = _evidence(lic.evidence)
+    out["license"] = license_out
+    out["concluded"] = list(concluded)
+    if not isinstance(node, UnresolvedNode):
+        if node.sources:
+            out["sources"] = list(node.sources)
+        if node.notes:
+            out["notes"] = list(node.notes)
+    return out
+
+
+def _edge(edge: Edge) -> dict[str, Any]:
+    return {
+        "from": edge.child,
+        "to": edge.parent,
+        "relation": edge.relation.value,
+        "evidence": [_evidence(e) for e in edge.evidence],
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "status": f.status.label,
+        "conditions": [{"id": c.id, "value": c.value} for c in f.conditions],
+        "ancestor": f.ancestor,
+        "license": f.license_id,
+        "path": list(f.path_ids),
+        "relations": [e.relation.value for e in f.path],
+        "message": f.message,
+        "references": list(f.references),
+    }
+
+
+def to_dict(result: CheckResult) -> dict[str, Any]:
+    """The report of one result as plain data, keys in a fixed order, lists sorted."""
+    v = result.verdict
+    lineage = result.lineage
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "model-licensecheck", "version": result.tool_version},
+        "subject": {
+            "target": result.subject.target,
+            "kind": result.subject.kind,
+            "id": result.subject.node_id,
+        },
+        "verdict": {
+            "status": v.status.label,
+            "conditions": sorted({c.id for c in v.conditions}),
+            "condition_details": [{"id": c.id, "value": c.value} for c in v.conditions],
+            "summary": v.summary,
+            "drivers": [f.rule_id + ":" + f.ancestor for f in v.drivers],
+        },
+        "gate": {"passed": result.gate.passed, "reasons": list(result.gate.reasons)},
+        "lineage": {
+            "root": lineage.root,
+            "nodes": [
+                _node(n, result.concluded.get(n.id, ())) for _, n in sorted(lineage.nodes.items())
+            ],
+            "edges": [_edge(e) for e in lineage.edges],
+            "notes": list(lineage.notes),
+        },
+        "findings": [_finding(f) for f in result.findings],
+    }
+
+
+def error_dict(target: str, exit_code: int, message: str) -> dict[str, Any]:
+    """The entry for a target that could not be checked, in a multi-target report."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "subject": {"target": target},
+        "error": {"exit_code": exit_code, "message": message},
+    }
+
+
+class JsonReporter:
+    """One object for one result, a list for several."""
+
+    def render(self, results: Sequence[CheckResult]) -> str:
+        """Indented JSON with a trailing newline."""
+        return dumps([to_dict(r) for r in results] if len(results) != 1 else to_dict(results[0]))
+
+
+def dumps(data: object) -> str:
+    """The project's JSON spelling: two-space indent, UTF-8 kept, newline at the end."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,205 @@
+"""Read a model card: YAML front matter into raw fields with lines, and the prose after it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
+from ..yamlio import LineDict, YamlError, load
+from .interface import EdgeClaim, LicenseClaim
+from .prose import find_mentions
+
+if TYPE_CHECKING:
+    from ..kb.loader import KnowledgeBase
+
+MAX_CARD_BYTES = 5 * 1024 * 1024
+"""Cards larger than this are refused: real cards are a few kilobytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A parsed card: raw metadata (with key lines), and the prose with its first line."""
+
+    metadata: Mapping[str, Any]
+    key_lines: Mapping[str, int]
+    prose: str
+    prose_first_line: int
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 text, or an input error saying the file is not text."""
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{where}: not a text file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_card(text: str, where: str) -> Card:
+    """Split front matter from prose and parse the front matter with the safe loader."""
+    if not text.strip():
+        raise InputError(f"{where}: the card is empty")
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        for end in range(1, len(lines)):
+            if lines[end].strip() in ("---", "..."):
+                break
+        else:
+            raise InputError(f"{where}: front matter opened with '---' on line 1 is never closed")
+        try:
+            data = load("\n".join(lines[1:end]))
+        except YamlError as exc:
+            message = _shift(str(exc), 1)
+            raise InputError(f"{where}: malformed YAML front matter: {message}") from None
+        if data is None:
+            data = LineDict()
+        if not isinstance(data, Mapping):
+            raise InputError(f"{where}: front matter must be a YAML mapping of fields")
+        key_lines = {k: v + 1 for k, v in getattr(data, "key_lines", {}).items()}
+        return Card(data, key_lines, "\n".join(lines[end + 1 :]), end + 2)
+    return Card({}, {}, text, 1)
+
+
+def _shift(message: str, by: int) -> str:
+    """Error lines count from the front matter; make them count from the file's top."""
+    if message.startswith("line "):
+        head, _, rest = message.partition(":")
+        try:
+            return f"line {int(head[5:]) + by}:{rest}"
+        except ValueError:
+            return message
+    return message
+
+
+def text_field(card: Card, key: str, where: str) -> str | None:
+    """A field that must be a string when present."""
+    value = card.metadata.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    raise InputError(
+        f"{where}:{card.key_lines.get(key, 1)}: `{key}` must be a string, not {_kind(value)}"
+    )
+
+
+def list_field(card: Card, key: str, where: str) -> list[str]:
+    """A field that may be a string or a list of strings (the Hub accepts both)."""
+    value = card.metadata.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    raise InputError(
+        f"{where}:{card.key_lines.get(key, 1)}: `{key}` must be a string or a list of strings, "
+        f"not {_kind(value)}"
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
+
+
+_RELATIONS = {
+    "adapter": Relation.ADAPTER,
+    "merge": Relation.MERGE,
+    "quantized": Relation.QUANTIZED,
+    "finetune": Relation.FINETUNE,
+}
+
+
+def card_claims(
+    card: Card,
+    child: str,
+    where: str,
+    kb: KnowledgeBase,
+    source: SourceKind,
+    default_base_relation: Relation | None = None,
+) -> tuple[LicenseClaim | None, list[EdgeClaim], list[str]]:
+    """The license claim, lineage claims and notes a card makes about the model `child`.
+
+    `where` names the card in evidence (a path or URL); `source` is `user` for a local card and
+    `hub-metadata` for the Hub's. Metadata fields are declared; prose mentions are inferred.
+    """
+
+    def ev(key: str, quote: str | None = None) -> Evidence:
+        return Evidence(source, f"{where}:{card.key_lines.get(key, 1)}", quote)
+
+    notes: list[str] = []
+    license_raw = text_field(card, "license", where)
+    license_claim = None
+    if license_raw is not None:
+        license_claim = LicenseClaim(
+            license_raw,
+            ev("license", f"license: {license_raw}"),
+            name=text_field(card, "license_name", where),
+            link=text_field(card, "license_link", where),
+        )
+    edges: list[EdgeClaim] = []
+    bases = list_field(card, "base_model", where)
+    relation_raw = text_field(card, "base_model_relation", where)
+    if relation_raw is not None and relation_raw not in _RELATIONS:
+        raise InputError(
+            f"{where}:{card.key_lines.get('base_model_relation', 1)}: `base_model_relation` must "
+            f"be one of {', '.join(_RELATIONS)}, not {relation_raw!r}"
+        )
+    if relation_raw is not None:
+        relation = _RELATIONS[relation_raw]
+    elif default_base_relation is not None:
+        relation = default_base_relation
+    else:
+        relation = Relation.MERGE if len(bases) > 1 else Relation.FINETUNE
+    for base in bases:
+        edges.append(
+            EdgeClaim(base, NodeKind.MODEL, relation, ev("base_model", f"base_model: {base}"))
+        )
+    for dataset in list_field(card, "datasets", where):
+        edges.append(
+            EdgeClaim(dataset, NodeKind.DATASET, None, ev("datasets", f"datasets: {dataset}"))
+        )
+    declared = {e.parent.lower() for e in edges}
+    anonymous = 0
+    for m in find_mentions(card.prose, kb, card.prose_first_line):
+        if m.entry.id.lower() == child.lower() or m.entry.id.lower() in declared:
+            continue
+        evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{m.line}", m.quote,
+                            Confidence.INFERRED)  # fmt: skip
+        if m.relation is None:
+            notes.append(
+                f"The card mentions {m.entry.id} (line {m.line}) without saying how it was "
+                "used; it is not counted as an ancestor."
+            )
+        elif m.relation is Relation.GENERATED_BY:
+            # Attach the generator to a dataset the same sentence names, else to unnamed data.
+            datasets = [
+                e for e in edges
+                if e.parent_kind is NodeKind.DATASET and e.evidence.location == evidence.location
+            ]  # fmt: skip
+            if not datasets:
+                anonymous += 1
+                anon_id = f"{child}#generated-data-{anonymous}"
+                edges.append(EdgeClaim(anon_id, NodeKind.DATASET, Relation.TRAINED_ON, evidence))
+                datasets = [edges[-1]]
+            for d in datasets:
+                edges.append(
+                    EdgeClaim(m.entry.id, m.entry.kind, Relation.GENERATED_BY, evidence,
+                              child=d.parent)
+                )  # fmt: skip
+        else:
+            edges.append(EdgeClaim(m.entry.id, m.entry.kind, m.relation, evidence))
+        declared.add(m.entry.id.lower())
+    return license_claim, edges, notes

@@ -1,0 +1,160 @@
+"""The user's own input: tell a Hub id from a card, config or folder, and read local files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from ..model import NodeKind, Relation, SourceKind
+from .card import MAX_CARD_BYTES, card_claims, decode_text, parse_card
+from .config import config_claims, merge_claims
+from .interface import ArtifactFacts, EdgeClaim, LicenseClaim, is_hub_id
+
+if TYPE_CHECKING:
+    from ..kb.loader import KnowledgeBase
+
+CARD_NAMES = ("README.md", "readme.md", "README.MD")
+MERGE_NAMES = ("mergekit_config.yml", "mergekit_config.yaml", "merge_config.yml",
+               "merge_config.yaml")  # fmt: skip
+
+
+class TargetKind(StrEnum):
+    """What a command-line target names."""
+
+    HUB_ID = "hub-id"
+    CARD = "card"
+    CONFIG = "config"
+    MERGE_CONFIG = "merge-config"
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A classified target."""
+
+    text: str
+    kind: TargetKind
+    path: Path | None = None
+
+
+def classify(text: str) -> Target:
+    """A local path when it exists, else a Hub id when it has that shape, else an input error."""
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("empty target: give a Hugging Face id, a card, a config or a folder")
+    path = Path(stripped)
+    if path.is_dir():
+        return Target(stripped, TargetKind.FOLDER, path)
+    if path.is_file():
+        name = path.name.lower()
+        if name.endswith((".json",)):
+            return Target(stripped, TargetKind.CONFIG, path)
+        if name.endswith((".yml", ".yaml")):
+            return Target(stripped, TargetKind.MERGE_CONFIG, path)
+        return Target(stripped, TargetKind.CARD, path)
+    if path.exists():
+        raise InputError(f"{stripped}: not a regular file or folder")
+    looks_local = (
+        stripped.startswith((".", "/", "~"))
+        or stripped.count("/") > 1
+        or (stripped.lower().endswith((".md", ".json", ".yml", ".yaml")) and "/" not in stripped)
+    )
+    if looks_local:
+        raise InputError(f"{stripped}: no such file or folder")
+    if not is_hub_id(stripped):
+        raise InputError(
+            f"{stripped!r} is neither an existing file or folder nor a valid Hugging Face id "
+            "(ORG/NAME: letters, digits, '-', '_', '.')"
+        )
+    return Target(stripped, TargetKind.HUB_ID)
+
+
+def read_text(path: Path, where: str) -> str:
+    """A small text file's content, or an input error naming what is wrong."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CARD_BYTES:
+            raise InputError(
+                f"{where}: {size} bytes is larger than the {MAX_CARD_BYTES} bytes a card or "
+                "config may have"
+            )
+        return decode_text(path.read_bytes(), where)
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from None
+
+
+def local_facts(target: Target, kb: KnowledgeBase) -> ArtifactFacts:
+    """The root's facts from a local card, config, merge config or model folder."""
+    assert target.path is not None
+    root_id = target.text.rstrip("/") or target.text
+    if target.kind is TargetKind.FOLDER:
+        return _folder_facts(target.path, root_id, kb)
+    text = read_text(target.path, target.text)
+    if target.kind is TargetKind.CARD:
+        card = parse_card(text, target.text)
+        claim, edges, notes = card_claims(card, root_id, target.text, kb, SourceKind.USER)
+        return _facts(root_id, claim, edges, notes)
+    if target.kind is TargetKind.CONFIG:
+        edges, notes = config_claims(text, target.text, root_id)
+        notes.append("A config carries no license: give the model card too (or the folder).")
+        return _facts(root_id, None, edges, notes)
+    return _facts(
+        root_id,
+        None,
+        merge_claims(text, target.text),
+        ["A merge config carries no license: give the merged model's card too."],
+    )
+
+
+def _folder_facts(folder: Path, root_id: str, kb: KnowledgeBase) -> ArtifactFacts:
+    edges: list[EdgeClaim] = []
+    notes: list[str] = []
+    claim: LicenseClaim | None = None
+    read_any = False
+    adapter = folder / "adapter_config.json"
+    is_adapter = False
+    for name in ("adapter_config.json", "config.json"):
+        path = folder / name
+        if path.is_file():
+            read_any = True
+            where = f"{root_id}/{name}"
+            text = read_text(path, where)
+            found, more = config_claims(text, where, root_id)
+            edges += found
+            notes += more
+            is_adapter = is_adapter or path == adapter
+            if path == adapter:
+                break  # an adapter's config.json, if any, describes the base, not the adapter
+    for name in MERGE_NAMES:
+        path = folder / name
+        if path.is_file():
+            read_any = True
+            edges += merge_claims(read_text(path, f"{root_id}/{name}"), f"{root_id}/{name}")
+    for name in CARD_NAMES:
+        path = folder / name
+        if path.is_file():
+            read_any = True
+            where = f"{root_id}/{name}"
+            card = parse_card(read_text(path, where), where)
+            default = Relation.ADAPTER if is_adapter else None
+            claim, found, more = card_claims(card, root_id, where, kb, SourceKind.USER, default)
+            edges = found + edges  # the card's own metadata first: it outranks configs
+            notes += more
+            break
+    if not read_any:
+        raise InputError(
+            f"{root_id}: no README.md, config.json, adapter_config.json or merge config in this "
+            "folder"
+        )
+    if claim is None:
+        notes.append(f"{root_id}: no model card with a `license:` field was found.")
+    return _facts(root_id, claim, edges, notes)
+
+
+def _facts(
+    root_id: str, claim: LicenseClaim | None, edges: list[EdgeClaim], notes: list[str]
+) -> ArtifactFacts:
+    return ArtifactFacts(root_id, NodeKind.MODEL, claim, tuple(edges), notes=tuple(notes))

@@ -1,0 +1,259 @@
+"""Apply rules to a lineage: every (rule, ancestor) pair a matching path reaches is a finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..model import (
+    WEIGHT_RELATIONS,
+    AnyNode,
+    Condition,
+    Edge,
+    Finding,
+    KnownLicense,
+    Lineage,
+    NodeKind,
+    Relation,
+    Status,
+    UnknownLicense,
+    UnresolvedNode,
+)
+from .pathpattern import PathPattern
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from ..kb.loader import KnowledgeBase
+    from ..kb.schema import Clauses, LicenseEntry
+    from .schema import Rule
+
+UNKNOWN_LICENSE = "unknown"
+"""The concluded-license marker for a license that could not be determined."""
+
+_WEIGHTS = PathPattern.parse("weight*")
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What the rules concluded about a lineage."""
+
+    findings: tuple[Finding, ...]
+    concluded: Mapping[str, tuple[str, ...]]
+
+
+def license_entry(node: AnyNode, kb: KnowledgeBase) -> LicenseEntry | None:
+    """The knowledge-base entry of a node's license, when it is known."""
+    lic = node.license
+    if isinstance(lic, KnownLicense):
+        return kb.licenses.get(lic.id)
+    return None
+
+
+def strictness(clauses: Clauses) -> Status | None:
+    """How restrictive a license is on its own; None when its commercial terms are unknown."""
+    if clauses.commercial_use == "prohibited" or clauses.research_only:
+        return Status.PROHIBITED
+    if clauses.commercial_use == "unknown":
+        return None
+    restricted = (
+        clauses.commercial_use == "conditional"
+        or clauses.use_restrictions
+        or clauses.acceptable_use_policy is not None
+        or clauses.user_cap is not None
+        or clauses.revenue_cap is not None
+        or clauses.naming is not None
+        or clauses.output_training != "allowed"
+        or clauses.share_alike
+        or clauses.copyleft != "none"
+        or clauses.no_derivatives
+        or clauses.registration_required
+    )
+    return Status.CONDITIONAL if restricted else Status.ALLOWED
+
+
+def render_path(path: Sequence[Edge], root: str) -> str:
+    """`a -finetune-> b -trained_on-> c`, or the root alone for the empty path."""
+    if not path:
+        return root
+    return root + "".join(f" -{e.relation.value}-> {e.parent}" for e in path)
+
+
+class _Format(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"{{{key}}}"
+
+
+def _matches(rule: Rule, node: AnyNode, entry: LicenseEntry | None) -> bool:
+    if rule.ancestor_kinds and node.kind not in rule.ancestor_kinds:
+        return False
+    for key, accepted in rule.when.items():
+        if key == "license_known":
+            if (entry is not None) not in accepted:
+                return False
+            continue
+        if entry is None:
+            return False
+        value = getattr(entry.clauses, key)
+        if accepted == ("set",):
+            if value is None:
+                return False
+        elif value not in accepted:
+            return False
+    return True
+
+
+def _fields(
+    lineage: Lineage, node: AnyNode, entry: LicenseEntry | None, path: tuple[Edge, ...]
+) -> _Format:
+    lic = node.license
+    fields = _Format(
+        subject=lineage.root,
+        ancestor=node.id,
+        license=entry.id if entry else (lic.raw or UNKNOWN_LICENSE),
+        license_name=entry.name if entry else "an undetermined license",
+        path=render_path(path, lineage.root),
+        relation=path[-1].relation.value if path else "itself",
+        reason=lic.reason if isinstance(lic, UnknownLicense) else "",
+    )
+    if entry is not None:
+        for name in entry.clauses.__slots__:
+            value = getattr(entry.clauses, name)
+            fields[name] = "" if value is None else str(value)
+    return fields
+
+
+def _finding(
+    rule: Rule, lineage: Lineage, node: AnyNode, entry: LicenseEntry | None,
+    path: tuple[Edge, ...], extra: Mapping[str, str] | None = None,
+) -> Finding:  # fmt: skip
+    fields = _fields(lineage, node, entry, path)
+    if extra:
+        fields.update(extra)
+    conditions = tuple(
+        sorted(
+            Condition(c.id, c.value.format_map(fields) if c.value else None)
+            for c in rule.conditions
+        )
+    )
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        status=rule.status,
+        conditions=conditions,
+        path=path,
+        ancestor=node.id,
+        license_id=entry.id if entry else None,
+        message=rule.message.format_map(fields),
+        references=rule.references,
+    )
+
+
+def evaluate(lineage: Lineage, kb: KnowledgeBase, rules: Sequence[Rule]) -> Evaluation:
+    """Run every rule over the lineage; findings are sorted, worst first."""
+    by_child: dict[str, list[Edge]] = {}
+    for edge in lineage.edges:
+        by_child.setdefault(edge.child, []).append(edge)
+    entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
+    walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
+
+    def walk(pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
+        key = f"{start}\0{pattern.text}"
+        if key not in walks:
+            walks[key] = pattern.walk(start, by_child)
+        return walks[key]
+
+    findings: dict[tuple[str, str], Finding] = {}
+    for rule in rules:
+        if rule.type == "clause":
+            for node_id, path in walk(rule.path, lineage.root).items():
+                node = lineage.nodes[node_id]
+                if _matches(rule, node, entries[node_id]):
+                    findings.setdefault(
+                        (rule.id, node_id), _finding(rule, lineage, node, entries[node_id], path)
+                    )
+        else:
+            for found in _conflicts(rule, lineage, entries, walk):
+                findings.setdefault((rule.id, found.ancestor), found)
+    ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
+    return Evaluation(tuple(ordered), _concluded(lineage, entries, by_child))
+
+
+def _conflicts(
+    rule: Rule,
+    lineage: Lineage,
+    entries: Mapping[str, LicenseEntry | None],
+    walk: Callable[[PathPattern, str], dict[str, tuple[Edge, ...]]],
+) -> list[Finding]:
+    """A model whose declared license is less strict than an ancestor its rule path reaches."""
+    out: list[Finding] = []
+    for node_id, to_node in walk(_WEIGHTS, lineage.root).items():
+        node = lineage.nodes[node_id]
+        own = entries[node_id]
+        if node.kind is not NodeKind.MODEL or own is None:
+            continue
+        own_rank = strictness(own.clauses)
+        if own_rank is None:
+            continue
+        for anc_id, to_anc in walk(rule.path, node_id).items():
+            if anc_id == node_id:
+                continue
+            anc = lineage.nodes[anc_id]
+            entry = entries[anc_id]
+            if entry is None or not _matches(rule, anc, entry):
+                continue
+            rank = strictness(entry.clauses)
+            if rank is not None and rank > own_rank:
+                extra = {"declared": own.id, "subject": node_id}
+                found = _finding(rule, lineage, anc, entry, (*to_node, *to_anc), extra)
+                out.append(found)
+    return out
+
+
+def _concluded(
+    lineage: Lineage,
+    entries: Mapping[str, LicenseEntry | None],
+    by_child: Mapping[str, list[Edge]],
+) -> dict[str, tuple[str, ...]]:
+    """Per node, the licenses whose terms reach it: its own, its weight ancestors', and those
+    of training data that forbid commercial use (DESIGN §5's default propagation)."""
+    memo: dict[str, frozenset[str]] = {}
+
+    def own(node_id: str) -> str:
+        entry = entries.get(node_id)
+        return entry.id if entry else UNKNOWN_LICENSE
+
+    def data_carries(node_id: str) -> bool:
+        entry = entries.get(node_id)
+        if entry is None:
+            return False
+        clauses = entry.clauses
+        return clauses.commercial_use == "prohibited" or clauses.research_only
+
+    def visit(node_id: str) -> frozenset[str]:
+        # Iterative post-order: lineages can be deep, and cycles were cut by the resolver.
+        stack = [(node_id, False)]
+        while stack:
+            current, ready = stack.pop()
+            if current in memo:
+                continue
+            parents = [e for e in by_child.get(current, ()) if e.relation in WEIGHT_RELATIONS]
+            if not ready:
+                stack.append((current, True))
+                stack.extend((e.parent, False) for e in parents if e.parent not in memo)
+                continue
+            acc = {own(current)}
+            for e in parents:
+                acc |= memo.get(e.parent, frozenset())
+            for e in by_child.get(current, ()):
+                if e.relation is Relation.TRAINED_ON and data_carries(e.parent):
+                    acc.add(own(e.parent))
+            memo[current] = frozenset(acc)
+        return memo[node_id]
+
+    return {nid: tuple(sorted(visit(nid))) for nid in sorted(lineage.nodes)}
+
+
+def unresolved(lineage: Lineage) -> list[UnresolvedNode]:
+    """Nodes whose facts could not be read."""
+    return [n for n in lineage.nodes.values() if isinstance(n, UnresolvedNode)]

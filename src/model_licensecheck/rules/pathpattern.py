@@ -1,0 +1,117 @@
+"""Path patterns: which chains of relations a rule's clause travels along.
+
+A pattern is a space-separated sequence of terms read from the subject towards the ancestor.
+A term is a relation name (`finetune`), a group (`weight`: the five weight relations; `any`),
+or alternatives in braces (`{trained_on|pretrained_on}`), optionally followed by `*` (zero or
+more), `+` (one or more) or `?` (optional). The empty pattern matches only the subject itself;
+`weight*` matches the subject and every ancestor reached through weights alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..model import WEIGHT_RELATIONS, Edge, Relation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+GROUPS: Mapping[str, frozenset[Relation]] = {
+    "weight": WEIGHT_RELATIONS,
+    "any": frozenset(Relation),
+}
+_TERM = re.compile(r"^(\{[a-z_|]+\}|[a-z_]+)([*+?]?)$")
+
+
+class PatternError(ValueError):
+    """The pattern text is not valid."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    relations: frozenset[Relation]
+    repeat: bool
+    optional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PathPattern:
+    """A compiled pattern: a small NFA whose states are positions between terms."""
+
+    text: str
+    terms: tuple[_Term, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> PathPattern:
+        """Compile `text`; raise PatternError naming the bad term."""
+        terms: list[_Term] = []
+        for token in text.split():
+            m = _TERM.match(token)
+            if not m:
+                raise PatternError(f"bad term {token!r}")
+            names, quant = m.group(1).strip("{}").split("|"), m.group(2)
+            rels: set[Relation] = set()
+            for name in names:
+                if name in GROUPS:
+                    rels |= GROUPS[name]
+                else:
+                    try:
+                        rels.add(Relation(name))
+                    except ValueError:
+                        raise PatternError(f"unknown relation {name!r} in {token!r}") from None
+            frozen = frozenset(rels)
+            if quant == "+":  # one, then any number more
+                terms += [_Term(frozen, False, False), _Term(frozen, True, True)]
+            else:
+                terms.append(_Term(frozen, repeat=quant == "*", optional=quant in ("*", "?")))
+        return cls(text, tuple(terms))
+
+    def _closure(self, states: Iterable[int]) -> frozenset[int]:
+        out: set[int] = set()
+        todo = list(states)
+        while todo:
+            s = todo.pop()
+            if s in out:
+                continue
+            out.add(s)
+            if s < len(self.terms) and self.terms[s].optional:
+                todo.append(s + 1)
+        return frozenset(out)
+
+    def start(self) -> frozenset[int]:
+        """The state set before any edge."""
+        return self._closure([0])
+
+    def step(self, states: frozenset[int], relation: Relation) -> frozenset[int]:
+        """The state set after following one edge of `relation`."""
+        nxt: list[int] = []
+        for s in states:
+            if s < len(self.terms) and relation in self.terms[s].relations:
+                nxt.append(s if self.terms[s].repeat else s + 1)
+        return self._closure(nxt)
+
+    def accepts(self, states: frozenset[int]) -> bool:
+        """Whether a path ending in `states` matches the whole pattern."""
+        return len(self.terms) in states
+
+    def walk(
+        self, root: str, edges_by_child: Mapping[str, list[Edge]]
+    ) -> dict[str, tuple[Edge, ...]]:
+        """Every node reachable from `root` by a matching path, with its shortest such path."""
+        start = self.start()
+        found: dict[str, tuple[Edge, ...]] = {}
+        seen: set[tuple[str, frozenset[int]]] = {(root, start)}
+        queue: deque[tuple[str, frozenset[int], tuple[Edge, ...]]] = deque([(root, start, ())])
+        while queue:
+            node, states, path = queue.popleft()
+            if self.accepts(states) and node not in found:
+                found[node] = path
+            for edge in edges_by_child.get(node, ()):
+                nxt = self.step(states, edge.relation)
+                if nxt and (edge.parent, nxt) not in seen:
+                    seen.add((edge.parent, nxt))
+                    queue.append((edge.parent, nxt, (*path, edge)))
+        return found

@@ -1,0 +1,93 @@
+"""Combine findings into one verdict (DESIGN §4) and judge it against the gate (DESIGN §7)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..model import (
+    Condition,
+    Edge,
+    Finding,
+    GateResult,
+    Lineage,
+    Status,
+    UnknownLicense,
+    Verdict,
+)
+from ..rules.engine import render_path
+from ..rules.pathpattern import PathPattern
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.PROHIBITED, Status.UNKNOWN})
+FAIL_CLOSED_RULE = "builtin-fail-closed"
+_WEIGHTS = PathPattern.parse("weight*")
+
+
+def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
+    """Findings the code itself adds so that no rule set can turn missing facts into `allowed`.
+
+    The shipped rules already say `unknown` for a weight ancestor whose license is unknown; a
+    user's rules folder cannot remove that, but this guard does not depend on any rule file.
+    """
+    by_child: dict[str, list[Edge]] = {}
+    for e in lineage.edges:
+        by_child.setdefault(e.child, []).append(e)
+    covered = {f.ancestor for f in findings if f.status >= Status.UNKNOWN}
+    out: list[Finding] = []
+    for node_id, path in sorted(_WEIGHTS.walk(lineage.root, by_child).items()):
+        node = lineage.nodes[node_id]
+        lic = node.license
+        if isinstance(lic, UnknownLicense) and node_id not in covered:
+            out.append(
+                Finding(
+                    rule_id=FAIL_CLOSED_RULE,
+                    title="Fail closed: a weight ancestor's license is unknown",
+                    status=Status.UNKNOWN,
+                    conditions=(),
+                    path=path,
+                    ancestor=node_id,
+                    license_id=None,
+                    message=(
+                        f"The license of {node_id} could not be determined ({lic.reason}); "
+                        f"it reaches {lineage.root} through {render_path(path, lineage.root)}."
+                    ),
+                )
+            )
+    return out
+
+
+def combine(findings: Sequence[Finding]) -> Verdict:
+    """Worst status wins: prohibited > unknown > conditional > allowed."""
+    status = max((f.status for f in findings), default=Status.ALLOWED)
+    conditions = tuple(sorted({c for f in findings for c in f.conditions}))
+    drivers = tuple(f for f in findings if f.status == status and status > Status.ALLOWED)
+    return Verdict(status, conditions, _summary(status, conditions, drivers), drivers)
+
+
+def _summary(status: Status, conditions: Iterable[Condition], drivers: Sequence[Finding]) -> str:
+    names = sorted({c.id for c in conditions})
+    if status is Status.ALLOWED:
+        tail = f" (obligations: {', '.join(names)})" if names else ""
+        return f"Commercial use is allowed: every ancestor permits it{tail}."
+    first = drivers[0]
+    more = f" (+{len(drivers) - 1} more)" if len(drivers) > 1 else ""
+    lead = {
+        Status.CONDITIONAL: f"Commercial use is allowed only under conditions: {', '.join(names)}",
+        Status.UNKNOWN: "Commercial use cannot be judged: information is missing",
+        Status.PROHIBITED: "Commercial use is prohibited",
+    }[status]
+    return f"{lead}. {first.message}{more}"
+
+
+def gate(verdict: Verdict, fail_on: frozenset[Status] = DEFAULT_FAIL_ON,
+         deny_conditions: frozenset[str] = frozenset()) -> GateResult:  # fmt: skip
+    """Fail on the listed statuses and on any denied condition."""
+    reasons: list[str] = []
+    if verdict.status in fail_on:
+        reasons.append(f"verdict is {verdict.status.label}")
+    for cond in verdict.conditions:
+        if cond.id in deny_conditions:
+            reasons.append(f"condition {cond} is denied")
+    return GateResult(not reasons, tuple(reasons))

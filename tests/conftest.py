@@ -1,0 +1,46 @@
+"""Shared fixtures: the shipped knowledge base and rules, loaded once; a CLI runner."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from model_licensecheck.cli import main
+from model_licensecheck.kb.loader import KnowledgeBase, load_kb
+from model_licensecheck.rules.schema import Rule, load_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shipped_kb() -> KnowledgeBase:
+    """The bundled knowledge base."""
+    return load_kb()
+
+
+@pytest.fixture(scope="session")
+def shipped_rules() -> tuple[Rule, ...]:
+    """The shipped rule files."""
+    return load_rules()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test opens a connection outside this machine."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"test tried to reach {host}")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def run(*args: str) -> Result:
+    """Invoke the CLI in-process; stderr is kept apart from stdout."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

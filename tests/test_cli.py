@@ -1,0 +1,201 @@
+"""The command line, end to end and offline: acceptance examples, formats, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .conftest import FIXTURES, run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+CARDS = FIXTURES / "cards"
+
+
+def test_dolly_is_allowed_offline_with_its_lineage_and_evidence() -> None:
+    result = run("databricks/dolly-v2-12b", "--offline")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "databricks/dolly-v2-12b: ALLOWED for commercial use" in out
+    assert "finetune → EleutherAI/pythia-12b" in out
+    assert "trained_on → databricks/databricks-dolly-15k" in out
+    assert "CC-BY-SA-3.0" in out and "Apache-2.0" in out
+    assert "https://huggingface.co/databricks/dolly-v2-12b" in out  # the edge's source address
+
+
+def test_vicuna_is_prohibited_by_llama_1_with_openai_terms_second() -> None:
+    result = run("lmsys/vicuna-13b-v1.3", "--offline", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] == "prohibited"
+    drivers = [f for f in report["findings"] if f["status"] == "prohibited"]
+    assert drivers[0]["path"] == ["lmsys/vicuna-13b-v1.3", "huggyllama/llama-13b"]
+    assert drivers[0]["license"] == "LicenseRef-LLaMA-1-Research"
+    openai = [f for f in report["findings"] if f["rule_id"] == "service-output-terms"]
+    assert openai and openai[0]["ancestor"].startswith("openai:")
+    assert "service-terms" in report["verdict"]["conditions"]
+
+
+def test_json_report_shape_is_stable() -> None:
+    result = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
+    report = json.loads(result.stdout)
+    assert list(report)[:2] == ["schema_version", "tool"]
+    assert report["schema_version"] == "1.0"
+    assert set(report) == {"schema_version", "tool", "subject", "verdict", "gate", "lineage",
+                           "findings"}  # fmt: skip
+    assert report["verdict"]["status"] == "allowed"
+    assert report["verdict"]["conditions"] == ["attribution"]
+    nodes = {n["id"]: n for n in report["lineage"]["nodes"]}
+    assert nodes["databricks/dolly-v2-12b"]["license"]["id"] == "MIT"
+    assert nodes["databricks/dolly-v2-12b"]["concluded"] == ["Apache-2.0", "MIT"]
+    edge = next(e for e in report["lineage"]["edges"] if e["to"] == "EleutherAI/pythia-12b")
+    assert edge["relation"] == "finetune"
+    assert edge["evidence"][0]["source"] == "knowledge-base"
+    again = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
+    assert again.stdout == result.stdout  # same input, same bytes
+
+
+def test_several_targets_give_a_list_in_order_and_the_worst_exit_code() -> None:
+    result = run("databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "--offline",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)
+    assert [r["subject"]["target"] for r in reports] == [
+        "databricks/dolly-v2-12b",
+        "lmsys/vicuna-13b-v1.3",
+    ]
+
+
+def test_local_card_with_apache_on_llama_weights_is_a_conflict() -> None:
+    result = run(str(CARDS / "apache-on-llama.md"), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] == "prohibited"
+    assert "license-conflict" in report["verdict"]["conditions"]
+    rules = {f["rule_id"] for f in report["findings"]}
+    assert {"weights-non-commercial", "license-conflict-weights", "data-non-commercial"} <= rules
+
+
+def test_prose_card_resolves_mentions_with_quotes() -> None:
+    result = run(str(CARDS / "prose-only.md"), "--format", "json")
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] == "prohibited"
+    llama = next(e for e in report["lineage"]["edges"] if e["to"] == "huggyllama/llama-13b")
+    evidence = llama["evidence"][0]
+    assert evidence["source"] == "card-text"
+    assert evidence["confidence"] == "inferred"
+    assert evidence["location"].endswith("prose-only.md:6")
+    assert "fine-tuned from LLaMA-13B" in evidence["quote"]
+    assert any(e["to"].startswith("kb:sharegpt") for e in report["lineage"]["edges"])
+    # "judged by GPT-4" is an evaluation, not training data
+    assert not any(e["to"] == "openai:gpt-4" and e["from"] == report["subject"]["id"]
+                   for e in report["lineage"]["edges"])  # fmt: skip
+
+
+def test_model_folder_with_adapter_config_follows_the_base() -> None:
+    result = run(str(FIXTURES / "folders" / "llama-lora"), "--format", "json")
+    report = json.loads(result.stdout)
+    edge = next(e for e in report["lineage"]["edges"] if e["to"] == "huggyllama/llama-7b")
+    assert edge["relation"] == "adapter"
+    assert edge["evidence"][0]["source"] == "config"
+    assert report["verdict"]["status"] == "prohibited"
+
+
+def test_unknown_base_offline_is_unknown_and_fails_the_gate() -> None:
+    result = run(str(CARDS / "unknown-base.md"))
+    assert result.exit_code == 1
+    assert "UNKNOWN for commercial use" in result.stdout
+    assert "someone/never-heard-of-it" in result.stdout
+
+
+def test_permissive_card_passes() -> None:
+    result = run(str(CARDS / "permissive.md"))
+    assert result.exit_code == 0, result.output
+    assert "ALLOWED" in result.stdout
+
+
+def test_fail_on_can_include_conditional() -> None:
+    assert run("lmsys/vicuna-13b-v1.5", "--offline", "--fail-on", "conditional").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("license-list.md", "`license` must be a string, not a list"),
+        ("base-number.md", "`base_model` must be a string or a list of strings, not a number"),
+        ("malformed.md", "malformed YAML front matter"),
+        ("unclosed.md", "never closed"),
+        ("empty.md", "the card is empty"),
+        ("binary.md", "not a text file"),
+    ],
+)
+def test_bad_cards_exit_2_with_one_line(target: str, message: str) -> None:
+    result = run(str(CARDS / target))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert target in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_id_offline_exits_3_naming_it() -> None:
+    result = run("nobody/nothing-here", "--offline")
+    assert result.exit_code == 3
+    assert "nobody/nothing-here" in result.stderr and "--offline" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["../../no/such/card.md", "a/b/c", "bad id!", "org/name--x"])
+def test_invalid_targets_exit_2(target: str) -> None:
+    result = run(target, "--offline")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("licensecheck: error:")
+
+
+def test_empty_folder_exits_2() -> None:
+    result = run(str(FIXTURES / "folders" / "empty-folder"))
+    assert result.exit_code == 2
+    assert "no README.md, config.json" in result.stderr
+
+
+def test_broken_rule_files_report_every_problem() -> None:
+    result = run("databricks/dolly-v2-12b", "--rules", str(FIXTURES / "rules" / "broken"))
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "invalid rule file" in err.splitlines()[0]
+    for expected in (
+        "must be kebab-case",
+        "unknown relation 'weights'",
+        "commercial_use",
+        "effect.status",
+        "unknown placeholder {nope}",
+        "[missing-effect] effect",
+    ):
+        assert expected in err, expected  # fmt: skip
+
+
+def test_user_rules_add_a_stance() -> None:
+    result = run("databricks/dolly-v2-12b", "--offline", "--format", "json",
+                 "--rules", str(FIXTURES / "rules" / "extra"))  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] == "conditional"
+    assert "share-alike" in report["verdict"]["conditions"]
+    assert result.exit_code == 0  # conditional passes the default gate
+
+
+def test_output_file_is_written_only_on_success(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run("databricks/dolly-v2-12b", "--offline", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())["verdict"]["status"] == "allowed"
+    bad = tmp_path / "bad.json"
+    run(str(CARDS / "empty.md"), "--format", "json", "-o", str(bad))
+    assert not bad.exists()
+
+
+def test_no_color_when_not_a_tty() -> None:
+    assert "\x1b[" not in run("databricks/dolly-v2-12b", "--offline").stdout
+    assert "\x1b[" in run("databricks/dolly-v2-12b", "--offline", "--color").stdout

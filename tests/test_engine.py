@@ -1,0 +1,180 @@
+"""Propagation through real lineage shapes: each verdict class, conflicts, fail-closed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from model_licensecheck.model import (
+    Condition,
+    Finding,
+    Lineage,
+    NodeKind,
+    Relation,
+    Status,
+    Verdict,
+)
+from model_licensecheck.resolve.kbsource import KnowledgeBaseSource, facts_of
+from model_licensecheck.resolve.resolver import Resolver
+from model_licensecheck.rules.engine import Evaluation, evaluate
+from model_licensecheck.verdict.combine import FAIL_CLOSED_RULE, combine, fail_closed
+
+from .factories import artifact, make_kb
+
+if TYPE_CHECKING:
+    from model_licensecheck.kb.schema import ArtifactEntry
+    from model_licensecheck.rules.schema import Rule
+
+M, D, S = NodeKind.MODEL, NodeKind.DATASET, NodeKind.SERVICE
+FT, AD, Q = Relation.FINETUNE, Relation.ADAPTER, Relation.QUANTIZED
+TRAINED, PRE = Relation.TRAINED_ON, Relation.PRETRAINED_ON
+GEN, DER = Relation.GENERATED_BY, Relation.DERIVED_FROM
+
+
+def judge(
+    root: str, rules: tuple[Rule, ...], *entries: ArtifactEntry, root_in_kb: bool = False
+) -> tuple[Verdict, tuple[Finding, ...], Lineage, Evaluation]:
+    """Resolve `root` (the first entry, kept out of the knowledge base unless asked, so that
+    its upstream may be missing) against the others, and judge it."""
+    assert entries[0].id == root
+    kb = make_kb(*(entries if root_in_kb else entries[1:]))
+    resolver = Resolver(kb, [KnowledgeBaseSource(kb)])
+    lineage = resolver.resolve(facts_of(entries[0], kb))
+    ev = evaluate(lineage, kb, rules)
+    findings = ev.findings + tuple(fail_closed(lineage, ev.findings))
+    return combine(findings), findings, lineage, ev
+
+
+def test_permissive_finetune_is_allowed_with_attribution(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, findings, _, ev = judge(
+        "org/ft", shipped_rules,
+        artifact("org/ft", "mit", upstream=(("org/base", FT), ("org/data", TRAINED))),
+        artifact("org/base", "apache-2.0"),
+        artifact("org/data", "cc-by-sa-4.0", kind=D),
+    )  # fmt: skip
+    assert verdict.status is Status.ALLOWED
+    assert Condition("attribution") in verdict.conditions
+    assert {f.rule_id for f in findings} >= {"weights-attribution", "data-share-alike-note"}
+    assert ev.concluded["org/ft"] == ("Apache-2.0", "MIT")
+
+
+def test_user_cap_and_policy_flow_through_a_quantization(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, findings, _, _ = judge(
+        "org/q", shipped_rules,
+        artifact("org/q", "community", upstream=(("org/ft", Q),)),
+        artifact("org/ft", "community", upstream=(("meta/base", FT),)),
+        artifact("meta/base", "community"),
+    )  # fmt: skip
+    assert verdict.status is Status.CONDITIONAL
+    assert Condition("user-cap", "700000000") in verdict.conditions
+    assert Condition("acceptable-use-policy", "https://example.org/aup") in verdict.conditions
+    cap = [f for f in findings if f.rule_id == "weights-user-cap" and f.ancestor == "meta/base"]
+    assert cap[0].path_ids == ("org/q", "org/ft", "meta/base")
+
+
+def test_research_base_two_levels_up_prohibits(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, _, _ = judge(
+        "x/gptq", shipped_rules,
+        artifact("x/gptq", "mit", upstream=(("y/chat", Q),)),
+        artifact("y/chat", "mit", upstream=(("meta/llama", AD),)),
+        artifact("meta/llama", "LicenseRef-Research"),
+    )  # fmt: skip
+    assert verdict.status is Status.PROHIBITED
+    driver = next(f for f in verdict.drivers if f.rule_id == "weights-non-commercial")
+    assert driver.path_ids == ("x/gptq", "y/chat", "meta/llama")
+    assert "meta/llama" in driver.message
+
+
+def test_non_commercial_finetuning_data_prohibits(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, _, _ = judge(
+        "a/m", shipped_rules,
+        artifact("a/m", "apache-2.0", upstream=(("a/base", FT), ("a/mix", TRAINED))),
+        artifact("a/base", "apache-2.0"),
+        artifact("a/mix", "apache-2.0", kind=D, upstream=(("a/part", DER),)),
+        artifact("a/part", "cc-by-nc-4.0", kind=D),
+    )  # fmt: skip
+    assert verdict.status is Status.PROHIBITED
+    assert verdict.drivers[0].path_ids == ("a/m", "a/mix", "a/part")
+
+
+def test_pretraining_corpus_carries_nothing_by_default(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, _, _ = judge(
+        "a/m", shipped_rules,
+        artifact("a/m", "apache-2.0", upstream=(("a/pile", PRE),)),
+        artifact("a/pile", "cc-by-nc-4.0", kind=D, pretraining=True),
+    )  # fmt: skip
+    assert verdict.status is Status.ALLOWED
+
+
+def test_service_generated_data_adds_service_terms(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, findings, _, _ = judge(
+        "a/m", shipped_rules,
+        artifact("a/m", "apache-2.0", upstream=(("a/chats", TRAINED),)),
+        artifact("a/chats", "apache-2.0", kind=D, upstream=(("api:gpt", GEN),)),
+        artifact("api:gpt", "LicenseRef-Terms", kind=S),
+    )  # fmt: skip
+    assert verdict.status is Status.CONDITIONAL
+    assert Condition("service-terms", "LicenseRef-Terms") in verdict.conditions
+    assert any(f.rule_id == "service-output-terms" for f in findings)
+
+
+def test_unresolved_base_is_unknown_never_allowed(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _findings, lineage, _ = judge(
+        "a/m", shipped_rules, artifact("a/m", "mit", upstream=(("gone/base", FT),))
+    )
+    assert verdict.status is Status.UNKNOWN
+    assert "gone/base" in verdict.summary
+    assert lineage.nodes["gone/base"].kind is M
+
+
+def test_license_other_without_clues_is_unknown(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, _, _ = judge("a/m", shipped_rules, artifact("a/m", "other"))
+    assert verdict.status is Status.UNKNOWN
+
+
+def test_unknown_data_license_is_at_least_conditional(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, _, _ = judge(
+        "a/m", shipped_rules, artifact("a/m", "mit", upstream=(("gone/data", TRAINED),))
+    )
+    assert verdict.status is Status.CONDITIONAL
+    assert Condition("data-license-unknown") in verdict.conditions
+
+
+def test_declared_license_more_permissive_than_base_is_a_conflict(
+    shipped_rules: tuple[Rule, ...],
+) -> None:
+    verdict, findings, _, _ = judge(
+        "a/m", shipped_rules,
+        artifact("a/m", "apache-2.0", upstream=(("meta/llama", FT),)),
+        artifact("meta/llama", "LicenseRef-Research"),
+    )  # fmt: skip
+    assert verdict.status is Status.PROHIBITED  # the verdict follows the upstream
+    conflict = [f for f in findings if f.rule_id == "license-conflict-weights"]
+    assert conflict and "declares Apache-2.0" in conflict[0].message
+    assert Condition("license-conflict") in verdict.conditions
+
+
+def test_fail_closed_does_not_depend_on_rule_files() -> None:
+    verdict, findings, _, _ = judge("a/m", (), artifact("a/m", "mit", upstream=(("gone/x", FT),)))
+    assert verdict.status is Status.UNKNOWN
+    assert [f.rule_id for f in findings] == [FAIL_CLOSED_RULE]
+
+
+def test_depth_limit_makes_deep_ancestors_unknown(shipped_rules: tuple[Rule, ...]) -> None:
+    chain = [artifact(f"o/m{i}", "mit", upstream=((f"o/m{i + 1}", FT),)) for i in range(5)]
+    # every link but the root is in the knowledge base
+    kb = make_kb(*chain[1:], artifact("o/m5", "mit"))
+    lineage = Resolver(kb, [KnowledgeBaseSource(kb)], max_depth=2).resolve(facts_of(chain[0], kb))
+    ev = evaluate(lineage, kb, shipped_rules)
+    assert combine(ev.findings).status is Status.UNKNOWN
+    assert "depth limit" in lineage.nodes["o/m3"].license.reason  # type: ignore[union-attr]
+
+
+def test_cycles_are_cut_and_reported(shipped_rules: tuple[Rule, ...]) -> None:
+    verdict, _, lineage, _ = judge(
+        "c/a", shipped_rules,
+        artifact("c/a", "mit", upstream=(("c/b", FT),)),
+        artifact("c/b", "mit", upstream=(("c/a", FT),)),
+        root_in_kb=True,
+    )  # fmt: skip
+    assert verdict.status is Status.ALLOWED
+    assert any("Cycle" in n for n in lineage.notes)

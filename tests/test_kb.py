@@ -1,0 +1,124 @@
+"""Knowledge-base invariants and the loader's error reporting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model_licensecheck.errors import KnowledgeBaseError
+from model_licensecheck.kb.loader import KnowledgeBase, load_kb
+from model_licensecheck.model import NodeKind
+
+ROOT = Path(__file__).resolve().parents[1]
+HF_IDS = ROOT.parent / "shared" / "data" / "hf-license-ids.tsv"
+
+
+def hf_license_ids() -> list[str]:
+    lines = HF_IDS.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t")[0] for line in lines[1:] if line.strip()]
+
+
+def test_every_hugging_face_license_id_maps_to_exactly_one_entry(shipped_kb: KnowledgeBase) -> None:
+    ids = hf_license_ids()
+    assert len(ids) == 83
+    owners: dict[str, list[str]] = {}
+    for entry in shipped_kb.licenses.values():
+        for hf in entry.hf_ids:
+            owners.setdefault(hf, []).append(entry.id)
+    assert not [i for i in ids if i not in owners], "unmapped Hub license ids"
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+    for hf in ids:
+        hit = shipped_kb.find_license(hf)
+        assert hit is not None and hit.matched_by in ("hf-id", "id")
+
+
+def test_every_entry_is_sourced_and_licensed(shipped_kb: KnowledgeBase) -> None:
+    for lic in shipped_kb.licenses.values():
+        assert lic.sources and all(s.startswith("http") for s in lic.sources), lic.id
+    for art in shipped_kb.artifacts.values():
+        assert art.sources, art.id
+        assert art.license.source.startswith("http"), art.id
+        assert all(up.source.startswith("http") for up in art.upstream), art.id
+        assert shipped_kb.find_license(art.license.id) is not None, art.id
+
+
+def test_every_referenced_id_exists(shipped_kb: KnowledgeBase) -> None:
+    for art in shipped_kb.artifacts.values():
+        for up in art.upstream:
+            assert shipped_kb.artifact(up.id) is not None, (art.id, up.id)
+
+
+def test_research_and_non_commercial_licenses_are_not_marked_commercial(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    for hf in ("cc-by-nc-4.0", "cc-by-nc-sa-4.0", "fair-noncommercial-research-license"):
+        hit = shipped_kb.find_license(hf)
+        assert hit is not None and hit.entry.clauses.commercial_use == "prohibited", hf
+    for hf in ("other", "unknown", "cc"):
+        hit = shipped_kb.find_license(hf)
+        assert hit is not None and hit.entry.clauses.commercial_use == "unknown", hf
+    llama1 = shipped_kb.licenses["LicenseRef-LLaMA-1-Research"].clauses
+    assert llama1.commercial_use == "prohibited"
+    llama2 = shipped_kb.licenses[shipped_kb.find_license("llama2").entry.id]  # type: ignore[union-attr]
+    assert llama2.clauses.user_cap == 700_000_000
+
+
+def test_acceptance_entries_are_present(shipped_kb: KnowledgeBase) -> None:
+    dolly = shipped_kb.artifact("databricks/dolly-v2-12b")
+    assert dolly is not None
+    assert {(u.id, u.relation.value) for u in dolly.upstream} == {
+        ("EleutherAI/pythia-12b", "finetune"),
+        ("databricks/databricks-dolly-15k", "trained_on"),
+    }
+    assert shipped_kb.artifact("DECAPODA-RESEARCH/llama-13b-hf").id == "huggyllama/llama-13b"  # type: ignore[union-attr]
+    assert shipped_kb.aliases["sharegpt"].kind is NodeKind.DATASET
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_loader_reports_every_problem_with_file_and_field(tmp_path: Path) -> None:
+    _write(tmp_path, "licenses/x.yaml", "schema_version: 1\nid: X\nname: X\nverdict: allowed\n")
+    _write(
+        tmp_path,
+        "models/m.yaml",
+        "schema_version: 1\nmodels:\n  - id: a/b\n    license: {id: nope, source: x}\n"
+        "    upstream: [{id: c/d, relation: cousin, source: https://e.org}]\n    sources: []\n",
+    )
+    _write(tmp_path, "datasets/broken.yaml", "datasets: [\n")
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb(tmp_path)
+    problems = "\n".join(info.value.details())
+    assert "license_db/licenses/x.yaml [X] verdict (line 4): unknown key" in problems
+    assert "license_db/licenses/x.yaml [X] clauses" in problems and "is required" in problems
+    assert "[a/b] license.source" in problems and "http(s) address" in problems
+    assert "upstream[0].relation" in problems and "cousin" in problems
+    assert "license_db/datasets/broken.yaml: line 2" in problems
+
+
+def test_duplicate_aliases_and_dangling_references_are_refused(tmp_path: Path) -> None:
+    lic = (
+        "schema_version: 1\nid: MIT\nname: MIT\nkind: license\nhf_ids: [mit]\nsummary: s\n"
+        "sources: [https://e.org]\nclauses: {commercial_use: allowed, research_only: false,"
+        " attribution: true, share_alike: false, copyleft: none, no_derivatives: false,"
+        " use_restrictions: false, acceptable_use_policy: null, user_cap: null,"
+        " revenue_cap: null, naming: null, output_training: allowed,"
+        " registration_required: false}\n"
+    )
+    _write(tmp_path, "licenses/mit.yaml", lic)
+    entry = (
+        "  - id: {i}\n    aliases: [Same Name]\n    license: {{id: mit, source: https://e.org}}\n"
+    )
+    entry += "    upstream: [{{id: gone/x, relation: finetune, source: https://e.org}}]\n"
+    entry += "    sources: [https://e.org]\n"
+    models = "schema_version: 1\nmodels:\n" + entry.format(i="a/one") + entry.format(i="a/two")
+    _write(tmp_path, "models/m.yaml", models)
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb(tmp_path)
+    problems = "\n".join(info.value.details())
+    assert "alias 'Same Name' also names a/one" in problems
+    assert "unknown upstream 'gone/x'" in problems
