@@ -199,3 +199,37 @@ def test_output_file_is_written_only_on_success(tmp_path: Path) -> None:
 def test_no_color_when_not_a_tty() -> None:
     assert "\x1b[" not in run("databricks/dolly-v2-12b", "--offline").stdout
     assert "\x1b[" in run("databricks/dolly-v2-12b", "--offline", "--color").stdout
+
+
+def test_adapter_config_alone_follows_its_base_and_says_a_license_is_missing() -> None:
+    result = run(str(FIXTURES / "configs" / "adapter_config.json"), "--format", "json")
+    report = json.loads(result.stdout)
+    edge = report["lineage"]["edges"][0]
+    assert (edge["to"], edge["relation"]) == ("meta-llama/Llama-2-7b-hf", "adapter")
+    assert report["verdict"]["status"] == "unknown"  # the adapter's own license is not given
+    assert any("carries no license" in n for n in report["lineage"]["notes"])
+
+
+def test_merge_config_names_every_merged_model() -> None:
+    result = run(str(FIXTURES / "configs" / "mergekit_config.yml"), "--format", "json")
+    edges = json.loads(result.stdout)["lineage"]["edges"]
+    assert {(e["to"], e["relation"]) for e in edges if e["relation"] == "merge"} == {
+        ("mistralai/Mistral-7B-v0.1", "merge"),
+        ("HuggingFaceH4/zephyr-7b-beta", "merge"),
+    }
+
+
+def test_license_other_is_mapped_by_license_name_and_says_so() -> None:
+    report = json.loads(run(str(CARDS / "other-with-name.md"), "--format", "json").stdout)
+    root = next(n for n in report["lineage"]["nodes"] if n["id"] == report["subject"]["id"])
+    assert root["license"]["id"] == "LicenseRef-Llama-2-Community"
+    assert root["license"]["matched_by"] == "license_name"
+    assert report["verdict"]["status"] == "conditional"
+    assert "user-cap" in report["verdict"]["conditions"]
+
+
+def test_license_other_that_matches_nothing_shows_name_and_link() -> None:
+    result = run(str(CARDS / "other-unmatched.md"))
+    assert result.exit_code == 1
+    assert "UNKNOWN" in result.stdout
+    assert "acme-model-license-v9" in result.stdout and "https://acme.example/license" in result.stdout
