@@ -232,4 +232,5 @@ def test_license_other_that_matches_nothing_shows_name_and_link() -> None:
     result = run(str(CARDS / "other-unmatched.md"))
     assert result.exit_code == 1
     assert "UNKNOWN" in result.stdout
-    assert "acme-model-license-v9" in result.stdout and "https://acme.example/license" in result.stdout
+    assert "acme-model-license-v9" in result.stdout
+    assert "https://acme.example/license" in result.stdout
