@@ -28,6 +28,19 @@ def shipped_rules() -> tuple[Rule, ...]:
 
 
 @pytest.fixture(autouse=True)
+def _hub_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A test that forgets --offline meets a Hub that refuses at once (port 9 of loopback),
+    and no test reads the user's token, Hub cache or our metadata cache."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
+    for name in ("HF_TOKEN", "HF_HUB_OFFLINE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test opens a connection outside this machine."""
     real_connect = socket.socket.connect

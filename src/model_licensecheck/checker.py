@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from . import __version__
-from .errors import ResolutionError
+from .errors import InputError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
-from .model import CheckResult, NodeKind, Status, Subject
-from .resolve.interface import FactSource, Failed, Found
+from .model import CheckResult, Lineage, NodeKind, Status, Subject
+from .resolve.interface import ArtifactFacts, FactSource, Failed, Found, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
-from .resolve.local import TargetKind, classify, local_facts
+from .resolve.local import Target, TargetKind, classify, local_facts
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
 from .rules.engine import evaluate
 from .rules.schema import Rule, load_rules
 from .verdict.combine import DEFAULT_FAIL_ON, combine, fail_closed, gate
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 Progress = Callable[[str], None]
 
@@ -34,6 +32,15 @@ class CheckOptions:
     kb_dir: Path | None = None
     fail_on: frozenset[Status] = DEFAULT_FAIL_ON
     deny_conditions: frozenset[str] = field(default_factory=frozenset)
+    token: str | None = None
+    """A Hub token for gated repos; never printed or written to a report."""
+    revision: str | None = None
+    """Pin the root (a single Hub id target) to this revision."""
+    refresh: bool = False
+    """Ignore cached Hub metadata and fetch again."""
+    cache_dir: Path | None = None
+    hub_timeout: float = 10.0
+    hub_retries: int = 3
 
 
 class Checker:
@@ -49,29 +56,93 @@ class Checker:
         self.progress = progress
         self.kb: KnowledgeBase = load_kb(self.options.kb_dir)
         self.rules: tuple[Rule, ...] = load_rules(self.options.rules_dirs)
-        self.sources: tuple[FactSource, ...] = (
-            tuple(sources) if sources is not None else (KnowledgeBaseSource(self.kb),)
+        self.sources = tuple(sources) if sources is not None else self._default_sources()
+
+    def _default_sources(self) -> tuple[FactSource, ...]:
+        kb_source = KnowledgeBaseSource(self.kb)
+        from .resolve.hub import hub_offline_from_env
+
+        if self.options.offline or hub_offline_from_env():
+            return (kb_source,)
+        from .resolve.hub import HubSource
+
+        hub = HubSource(
+            self.kb,
+            token=self.options.token,
+            cache_dir=self.options.cache_dir,
+            refresh=self.options.refresh,
+            timeout=self.options.hub_timeout,
+            retries=self.options.hub_retries,
         )
+        return (hub, kb_source)
+
+    @property
+    def offline(self) -> bool:
+        """Whether only local files and the knowledge base are asked."""
+        return all(s.name == "knowledge-base" for s in self.sources)
 
     def check(self, target: str) -> CheckResult:
         """Check one target: a Hugging Face id, a card, a config or a model folder."""
-        parsed = classify(target)
+        result = self.check_many([target])[0]
+        if isinstance(result, LicensecheckError):
+            raise result
+        return result
+
+    def check_many(self, targets: Sequence[str]) -> list[CheckResult | LicensecheckError]:
+        """Check several targets, resolving their lineages together (shared ancestors are
+        fetched once); a target that cannot be checked yields its error in its place."""
+        if self.options.revision is not None:
+            hub_ids = [t for t in targets if _is_hub_target(t)]
+            if len(hub_ids) != 1 or len(targets) != 1:
+                raise InputError("--revision pins one Hugging Face id: give exactly one")
+            from .resolve.hub import HubSource
+
+            for source in self.sources:
+                if isinstance(source, HubSource):
+                    source.revisions[hub_ids[0].lower()] = self.options.revision
+        out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
+        roots: list[tuple[int, Target, ArtifactFacts]] = []
         resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress)
-        if parsed.kind is TargetKind.HUB_ID:
-            root_id = resolver.canonical(parsed.text)
-            found = resolver.lookup(root_id, NodeKind.MODEL)
-            if not isinstance(found, Found):
-                raise _root_error(parsed.text, found, self.options.offline)
-            facts = found.facts
-        else:
-            facts = local_facts(parsed, self.kb)
-        lineage = resolver.resolve(facts)
+        parsed: list[tuple[int, Target]] = []
+        for i, text in enumerate(targets):
+            try:
+                parsed.append((i, classify(text)))
+            except LicensecheckError as exc:
+                out[i] = exc
+        hub_targets = [(i, t) for i, t in parsed if t.kind is TargetKind.HUB_ID]
+        with ThreadPoolExecutor(max_workers=max(1, min(32, len(hub_targets)))) as pool:
+            lookups = list(pool.map(
+                lambda it: resolver.lookup(resolver.canonical(it[1].text), NodeKind.MODEL),
+                hub_targets,
+            ))  # fmt: skip
+        looked = {i: found for (i, _), found in zip(hub_targets, lookups, strict=True)}
+        for i, target in parsed:
+            try:
+                if target.kind is TargetKind.HUB_ID:
+                    found = looked[i]
+                    if not isinstance(found, Found):
+                        raise self._root_error(target.text, found)
+                    roots.append((i, target, found.facts))
+                else:
+                    roots.append((i, target, local_facts(target, self.kb)))
+            except LicensecheckError as exc:
+                out[i] = exc
+        lineages = resolver.resolve_many([facts for _, _, facts in roots])
+        for (i, target, _), lineage in zip(roots, lineages, strict=True):
+            out[i] = self._judge(target, lineage)
+        return [r for r in out if r is not None]
+
+    def check_lineage(self, lineage: Lineage, target: str | None = None) -> CheckResult:
+        """Judge an already resolved lineage (for callers that build graphs themselves)."""
+        return self._judge(Target(target or lineage.root, TargetKind.HUB_ID), lineage)
+
+    def _judge(self, target: Target, lineage: Lineage) -> CheckResult:
         evaluation = evaluate(lineage, self.kb, self.rules)
         findings = evaluation.findings + tuple(fail_closed(lineage, evaluation.findings))
         findings = tuple(sorted(findings, key=lambda f: (-f.status, f.rule_id, f.ancestor)))
         verdict = combine(findings)
         return CheckResult(
-            subject=Subject(parsed.text, parsed.kind.value, lineage.root),
+            subject=Subject(target.text, target.kind.value, lineage.root),
             lineage=lineage,
             concluded=evaluation.concluded,
             findings=findings,
@@ -80,14 +151,20 @@ class Checker:
             tool_version=__version__,
         )
 
+    def _root_error(self, target: str, result: Lookup) -> LicensecheckError:
+        if isinstance(result, Failed):
+            return ResolutionError(f"{target}: could not be read: {result.reason}", result.tip)
+        if self.offline:
+            return ResolutionError(
+                f"{target}: not in the bundled knowledge base, and the Hub was not asked (offline)",
+                "drop --offline (and HF_HUB_OFFLINE), or check a local card or folder instead",
+            )
+        reason = getattr(result, "reason", "")
+        return InputError(f"{target}: no such model on the Hub or in the knowledge base ({reason})")
 
-def _root_error(target: str, result: object, offline: bool) -> ResolutionError:
-    if isinstance(result, Failed):
-        return ResolutionError(f"{target}: could not be read: {result.reason}", result.tip)
-    where = "the bundled knowledge base"
-    if offline:
-        return ResolutionError(
-            f"{target}: not in {where}, and --offline keeps the Hub from being asked",
-            "drop --offline, or check a local card or folder instead",
-        )
-    return ResolutionError(f"{target}: not found in {where}")
+
+def _is_hub_target(text: str) -> bool:
+    try:
+        return classify(text).kind is TargetKind.HUB_ID
+    except LicensecheckError:
+        return False

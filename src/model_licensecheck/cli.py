@@ -124,6 +124,12 @@ def main() -> None:
 @click.option(
     "--color/--no-color", default=None, help="Colour the text report (default: on a TTY)."
 )
+@click.option(
+    "--token", envvar="HF_TOKEN", default=None, show_envvar=True,
+    help="Hub token for gated repos (read from HF_TOKEN; never printed).",
+)  # fmt: skip
+@click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
+@click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again.")
 def check_command(
     targets: Sequence[str],
     fmt: str,
@@ -134,6 +140,9 @@ def check_command(
     fail_on: str,
     kb_dir: Path | None,
     color: bool | None,
+    token: str | None,
+    revision: str | None,
+    refresh: bool,
 ) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
     from .checker import Checker, CheckOptions
@@ -142,7 +151,7 @@ def check_command(
 
     options = CheckOptions(
         offline=offline, max_depth=max_depth, rules_dirs=tuple(rules_dirs), kb_dir=kb_dir,
-        fail_on=_statuses(fail_on),
+        fail_on=_statuses(fail_on), token=token or None, revision=revision, refresh=refresh,
     )  # fmt: skip
     try:
         checker = Checker(options)
@@ -152,17 +161,20 @@ def check_command(
     results: list[CheckResult] = []
     rendered: list[Any] = []
     worst = ExitCode.PASSED
-    for target in targets:
-        try:
-            result = checker.check(target)
-        except LicensecheckError as exc:
-            _fail(exc)
-            worst = max(worst, exc.exit_code)
-            rendered.append(error_dict(target, int(exc.exit_code), exc.one_line()))
+    try:
+        outcomes = checker.check_many(list(targets))
+    except LicensecheckError as exc:
+        _fail(exc)
+        sys.exit(exc.exit_code)
+    for target, outcome in zip(targets, outcomes, strict=True):
+        if isinstance(outcome, LicensecheckError):
+            _fail(outcome)
+            worst = max(worst, outcome.exit_code)
+            rendered.append(error_dict(target, int(outcome.exit_code), outcome.one_line()))
             continue
-        results.append(result)
-        rendered.append(to_dict(result))
-        if not result.gate.passed:
+        results.append(outcome)
+        rendered.append(to_dict(outcome))
+        if not outcome.gate.passed:
             worst = max(worst, ExitCode.GATE_FAILED)
     if not results and worst != ExitCode.PASSED:
         sys.exit(worst)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..model import NodeKind, Relation
+from ..model import NodeKind, Relation, Status
 from ..validation import Collector, Fields
 
 if TYPE_CHECKING:
@@ -57,6 +57,28 @@ class Clauses:
 
 
 CLAUSE_NAMES: tuple[str, ...] = Clauses.__slots__
+
+
+def strictness(clauses: Clauses) -> Status | None:
+    """How restrictive a license is on its own; None when its commercial terms are unknown."""
+    if clauses.commercial_use == "prohibited" or clauses.research_only:
+        return Status.PROHIBITED
+    if clauses.commercial_use == "unknown":
+        return None
+    restricted = (
+        clauses.commercial_use == "conditional"
+        or clauses.use_restrictions
+        or clauses.acceptable_use_policy is not None
+        or clauses.user_cap is not None
+        or clauses.revenue_cap is not None
+        or clauses.naming is not None
+        or clauses.output_training != "allowed"
+        or clauses.share_alike
+        or clauses.copyleft != "none"
+        or clauses.no_derivatives
+        or clauses.registration_required
+    )
+    return Status.CONDITIONAL if restricted else Status.ALLOWED
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
 from ..yamlio import LineDict, YamlError, load
 from .interface import EdgeClaim, LicenseClaim
 from .prose import find_mentions
+from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -129,8 +130,10 @@ def card_claims(
     kb: KnowledgeBase,
     source: SourceKind,
     default_base_relation: Relation | None = None,
+    kind: NodeKind = NodeKind.MODEL,
 ) -> tuple[LicenseClaim | None, list[EdgeClaim], list[str]]:
-    """The license claim, lineage claims and notes a card makes about the model `child`.
+    """The license claim, lineage claims and notes a card makes about `child`, a model (or, for
+    a dataset card, a dataset: prose then says what generated it or what it was built from).
 
     `where` names the card in evidence (a path or URL); `source` is `user` for a local card and
     `hub-metadata` for the Hub's. Metadata fields are declared; prose mentions are inferred.
@@ -158,19 +161,21 @@ def card_claims(
             f"be one of {', '.join(_RELATIONS)}, not {relation_raw!r}"
         )
     if relation_raw is not None:
-        relation = _RELATIONS[relation_raw]
+        base_relation = _RELATIONS[relation_raw]
     elif default_base_relation is not None:
-        relation = default_base_relation
+        base_relation = default_base_relation
     else:
-        relation = Relation.MERGE if len(bases) > 1 else Relation.FINETUNE
+        base_relation = Relation.MERGE if len(bases) > 1 else Relation.FINETUNE
     for base in bases:
         edges.append(
-            EdgeClaim(base, NodeKind.MODEL, relation, ev("base_model", f"base_model: {base}"))
+            EdgeClaim(base, NodeKind.MODEL, base_relation, ev("base_model", f"base_model: {base}"))
         )
+    data_relation = Relation.DERIVED_FROM if kind is NodeKind.DATASET else None
     for dataset in list_field(card, "datasets", where):
         edges.append(
-            EdgeClaim(dataset, NodeKind.DATASET, None, ev("datasets", f"datasets: {dataset}"))
-        )
+            EdgeClaim(dataset, NodeKind.DATASET, data_relation,
+                      ev("datasets", f"datasets: {dataset}"))
+        )  # fmt: skip
     declared = {e.parent.lower() for e in edges}
     anonymous = 0
     for m in find_mentions(card.prose, kb, card.prose_first_line):
@@ -178,7 +183,19 @@ def card_claims(
             continue
         evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{m.line}", m.quote,
                             Confidence.INFERRED)  # fmt: skip
-        if m.relation is None:
+        relation: Relation | None = m.relation
+        if kind is NodeKind.DATASET:
+            # A dataset is not fine-tuned: a model or service it names generated it, and a
+            # dataset it names (with a data cue) is what it was built from.
+            if m.entry.kind is NodeKind.DATASET and relation is not None:
+                relation = Relation.DERIVED_FROM
+            elif m.entry.kind is NodeKind.MODEL:
+                relation = Relation.GENERATED_BY if _generation_cue(m.quote) else None
+            if relation is not None:
+                edges.append(EdgeClaim(m.entry.id, m.entry.kind, relation, evidence))
+                declared.add(m.entry.id.lower())
+                continue
+        if relation is None:
             notes.append(
                 f"The card mentions {m.entry.id} (line {m.line}) without saying how it was "
                 "used; it is not counted as an ancestor."

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..model import (
@@ -12,6 +13,7 @@ from ..model import (
     Confidence,
     Edge,
     Evidence,
+    KnownLicense,
     Lineage,
     Node,
     NodeKind,
@@ -25,6 +27,7 @@ from .licenses import normalize
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
+from ..kb.schema import strictness
 
 DEFAULT_MAX_DEPTH = 16
 GENERATED_DATA_MARK = "#generated-data-"
@@ -59,7 +62,7 @@ class Resolver:
         sources: Sequence[FactSource],
         max_depth: int = DEFAULT_MAX_DEPTH,
         progress: Progress | None = None,
-        workers: int = 8,
+        workers: int = 32,
     ) -> None:
         self.kb = kb
         self.sources = tuple(sources)
@@ -67,6 +70,7 @@ class Resolver:
         self.progress = progress
         self.workers = workers
         self.failures: list[SourceFailure] = []
+        self._lock = threading.Lock()
 
     def canonical(self, artifact_id: str) -> str:
         """The knowledge base's spelling of an id it knows (also for renamed repos)."""
@@ -74,28 +78,46 @@ class Resolver:
         return entry.id if entry is not None else artifact_id
 
     def lookup(self, artifact_id: str, kind: NodeKind) -> Lookup:
-        """Ask each source in order; the first that knows the artifact answers."""
+        """Ask every source; merge what they know (the first source's facts lead)."""
         failure: Failed | None = None
         reasons: list[str] = []
+        found: list[tuple[str, ArtifactFacts]] = []
         for source in self.sources:
             result = source.lookup(artifact_id, kind)
             if isinstance(result, Found):
-                return result
-            if isinstance(result, Failed):
-                self.failures.append(SourceFailure(artifact_id, source.name, result.reason,
-                                                   result.tip))  # fmt: skip
+                found.append((source.name, result.facts))
+            elif isinstance(result, Failed):
+                with self._lock:
+                    self.failures.append(
+                        SourceFailure(artifact_id, source.name, result.reason, result.tip)
+                    )
                 failure = failure or result
             else:
                 reasons.append(result.reason)
-        if failure is not None:
-            return failure
-        return Missing("; ".join(reasons) or "no source knows it")
+        if not found:
+            if failure is not None:
+                return failure
+            return Missing("; ".join(reasons) or "no source knows it")
+        facts = found[0][1]
+        for name, other in found[1:]:
+            facts = merge_facts(facts, other, name, self.kb)
+        if reasons and found[0][0] == "knowledge-base":
+            facts = _with_note(
+                facts,
+                f"{artifact_id}: {reasons[0]}; the knowledge base's facts were used "
+                "(a deleted or renamed repo?).",
+            )
+        return Found(facts)
 
     def resolve(self, root: ArtifactFacts) -> Lineage:
         """The lineage of `root`: every ancestor its claims reach, within the depth limit."""
+        return self.resolve_many([root])[0]
+
+    def resolve_many(self, roots: Sequence[ArtifactFacts]) -> list[Lineage]:
+        """Lineages of several roots, resolved together: shared ancestors are fetched once and
+        each level of the combined graph is fetched concurrently."""
         nodes: dict[str, AnyNode] = {}
         edges: dict[tuple[str, str], tuple[Relation, list[Evidence]]] = {}
-        notes: list[str] = list(root.notes)
         queued: dict[str, tuple[NodeKind, int]] = {}
 
         def take(facts: ArtifactFacts, depth: int) -> None:
@@ -103,8 +125,8 @@ class Resolver:
             for claim in facts.edges:
                 self._add_edge(facts.id, claim, edges, nodes, queued, depth)
 
-        take(root, 0)
-        notes.extend(n for n in root.notes if n not in notes)
+        for root in roots:
+            take(root, 0)
         while queued:
             level = sorted(queued.items())
             queued.clear()
@@ -130,19 +152,39 @@ class Resolver:
                     take(facts, depth)
                 else:
                     nodes[ident] = UnresolvedNode(ident, kind, result.reason)
-        lineage_edges = tuple(
+        all_edges = [
             Edge(child, parent, rel, tuple(ev))
             for (child, parent), (rel, ev) in sorted(edges.items())
-        )
-        kept, cut = _break_cycles(root.id, lineage_edges)
+        ]
+        return [self._lineage(root, nodes, all_edges) for root in roots]
+
+    def _lineage(
+        self, root: ArtifactFacts, nodes: dict[str, AnyNode], all_edges: list[Edge]
+    ) -> Lineage:
+        by_child: dict[str, list[Edge]] = {}
+        for e in all_edges:
+            by_child.setdefault(e.child, []).append(e)
+        reach = {root.id}
+        todo = [root.id]
+        while todo:
+            for e in by_child.get(todo.pop(), ()):
+                if e.parent not in reach:
+                    reach.add(e.parent)
+                    todo.append(e.parent)
+        mine = tuple(e for e in all_edges if e.child in reach)
+        kept, cut = _break_cycles(root.id, mine)
+        notes = list(root.notes)
         notes.extend(
             f"Cycle: {e.child} -{e.relation.value}-> {e.parent} closes a loop and was ignored."
             for e in cut
         )
+        seen: set[tuple[str, str]] = set()
         for f in self.failures:
-            tip = f" ({f.tip})" if f.tip else ""
-            notes.append(f"{f.source} could not answer for {f.node_id}: {f.reason}{tip}")
-        return Lineage(root.id, dict(sorted(nodes.items())), kept, tuple(notes))
+            if f.node_id in reach and (f.source, f.reason) not in seen:
+                seen.add((f.source, f.reason))
+                tip = f" ({f.tip})" if f.tip else ""
+                notes.append(f"{f.source} could not answer for {f.node_id}: {f.reason}{tip}")
+        return Lineage(root.id, {n: nodes[n] for n in sorted(reach)}, kept, tuple(notes))
 
     def _lookup_all(self, todo: list[tuple[str, NodeKind, int]]) -> list[Lookup]:
         if self.progress is not None:
@@ -195,6 +237,50 @@ class Resolver:
             edges[key] = (relation, [claim.evidence])
         if parent not in nodes and parent not in queued:
             queued[parent] = (kind, depth + 1)
+
+
+def _with_note(facts: ArtifactFacts, note: str) -> ArtifactFacts:
+    return replace(facts, notes=(*facts.notes, note))
+
+
+def merge_facts(
+    first: ArtifactFacts, second: ArtifactFacts, second_name: str, kb: KnowledgeBase
+) -> ArtifactFacts:
+    """Combine two sources' facts about one artifact: edges from both, and where the licenses
+    disagree, the one the verdict can rely on, with a note that shows both."""
+    license_claim = first.license
+    notes = [*first.notes, *second.notes]
+    a, b = normalize(first.license, kb), normalize(second.license, kb)
+    second_name = second_name.replace("-", " ")
+    if isinstance(b, KnownLicense):
+        if not isinstance(a, KnownLicense):
+            license_claim = second.license
+            said = f"says {a.raw!r}" if a.raw else "declares no license"
+            notes.append(
+                f"{first.id}: the card {said}, which does not settle the license; the "
+                f"{second_name} records {b.id} and that is used."
+            )
+        elif a.id != b.id:
+            ea, eb = kb.licenses.get(a.id), kb.licenses.get(b.id)
+            ra = strictness(ea.clauses) if ea else None
+            rb = strictness(eb.clauses) if eb else None
+            stricter_second = ra is None or (rb is not None and rb > ra)
+            if stricter_second:
+                license_claim = second.license
+            used = b.id if stricter_second else a.id
+            notes.append(
+                f"{first.id}: the card declares {a.id} but the {second_name} records {b.id}; "
+                f"the verdict uses the stricter, {used}."
+            )
+    return replace(
+        first,
+        license=license_claim,
+        edges=(*first.edges, *second.edges),
+        name=first.name or second.name,
+        pretraining=second.pretraining if first.pretraining is None else first.pretraining,
+        sources=(*first.sources, *second.sources),
+        notes=tuple(dict.fromkeys(notes)),
+    )
 
 
 def _renamed(facts: ArtifactFacts, ident: str) -> ArtifactFacts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..kb.schema import strictness
 from ..model import (
     WEIGHT_RELATIONS,
     AnyNode,
@@ -15,7 +16,6 @@ from ..model import (
     Lineage,
     NodeKind,
     Relation,
-    Status,
     UnknownLicense,
     UnresolvedNode,
 )
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from ..kb.loader import KnowledgeBase
-    from ..kb.schema import Clauses, LicenseEntry
+    from ..kb.schema import LicenseEntry
     from .schema import Rule
 
 UNKNOWN_LICENSE = "unknown"
@@ -48,28 +48,6 @@ def license_entry(node: AnyNode, kb: KnowledgeBase) -> LicenseEntry | None:
     if isinstance(lic, KnownLicense):
         return kb.licenses.get(lic.id)
     return None
-
-
-def strictness(clauses: Clauses) -> Status | None:
-    """How restrictive a license is on its own; None when its commercial terms are unknown."""
-    if clauses.commercial_use == "prohibited" or clauses.research_only:
-        return Status.PROHIBITED
-    if clauses.commercial_use == "unknown":
-        return None
-    restricted = (
-        clauses.commercial_use == "conditional"
-        or clauses.use_restrictions
-        or clauses.acceptable_use_policy is not None
-        or clauses.user_cap is not None
-        or clauses.revenue_cap is not None
-        or clauses.naming is not None
-        or clauses.output_training != "allowed"
-        or clauses.share_alike
-        or clauses.copyleft != "none"
-        or clauses.no_derivatives
-        or clauses.registration_required
-    )
-    return Status.CONDITIONAL if restricted else Status.ALLOWED
 
 
 def render_path(path: Sequence[Edge], root: str) -> str:

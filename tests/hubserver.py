@@ -1,0 +1,234 @@
+"""A Hub-compatible HTTP server on 127.0.0.1 serving fixture repos, with latency and faults.
+
+It answers what `huggingface_hub` asks of the real Hub for metadata and small files:
+`GET /api/{models,datasets}/{id}[/revision/{rev}]` and `GET|HEAD /[datasets/]{id}/resolve/{rev}/
+{file}`. A repo is a folder under `root/models/` or `root/datasets/` holding README.md and
+configs; an optional `_hub.json` sets `sha`, `gated` and the token that opens a gated repo. The
+API's `cardData` is the README's front matter, as the Hub derives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+FAULT_KINDS = ("500", "503", "429", "timeout", "truncated", "gated", "404", "reset")
+
+
+@dataclass
+class Fault:
+    """Fail the next `times` requests for a repo (all of them by default) in one way."""
+
+    kind: str
+    times: int = 1_000_000
+    only: str | None = None
+    """`api` or `file` to fault only that kind of request."""
+
+
+@dataclass
+class FixtureHub:
+    """The server's state: repos on disk, knobs, and a log of what was asked."""
+
+    root: Path
+    latency: float = 0.0
+    timeout_sleep: float = 3.0
+    faults: dict[str, Fault] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> str:
+        """Serve on a free port of 127.0.0.1; return the endpoint URL."""
+        hub = self
+
+        class Handler(_Handler):
+            state = hub
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def count(self, needle: str = "") -> int:
+        """How many requests were made whose path contains `needle`."""
+        with self._lock:
+            return sum(1 for _, path in self.requests if needle in path)
+
+    def take_fault(self, repo: str, kind: str) -> Fault | None:
+        fault = self.faults.get(repo)
+        if fault is None or fault.times <= 0 or (fault.only and fault.only != kind):
+            return None
+        with self._lock:
+            fault.times -= 1
+        return fault
+
+
+def _repo_meta(folder: Path) -> dict[str, Any]:
+    meta_file = folder / "_hub.json"
+    meta: dict[str, Any] = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    if "sha" not in meta:
+        digest = hashlib.sha1()  # noqa: S324 - a stable fake commit id, not security
+        for f in sorted(folder.iterdir()):
+            digest.update(f.name.encode() + f.read_bytes())
+        meta["sha"] = digest.hexdigest()
+    return meta
+
+
+def _card_data(folder: Path) -> dict[str, Any]:
+    readme = folder / "README.md"
+    if not readme.is_file():
+        return {}
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    if not text.startswith("---"):
+        return {}
+    parts = text.split("\n---", 1)
+    try:
+        data = yaml.safe_load(parts[0][3:]) if len(parts) == 2 else None
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: FixtureHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `requests` instead."""
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+              head: bool = False) -> None:  # fmt: skip
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _error(self, status: int, code: str, message: str, head: bool = False) -> None:
+        body = json.dumps({"error": message}).encode()
+        headers = {"Content-Type": "application/json", "X-Error-Code": code}
+        self._send(status, body, headers, head)
+
+    def _serve(self, head: bool) -> None:
+        state = self.state
+        path = unquote(urlsplit(self.path).path)
+        with state._lock:
+            state.requests.append((self.command, path))
+        if state.latency:
+            time.sleep(state.latency)
+        kind, repo_type, repo, rest = self._route(path)
+        if kind is None:
+            self._error(404, "NotFound", f"no route for {path}", head)
+            return
+        fault = state.take_fault(repo, kind)
+        if fault is not None and self._fault(fault, head):
+            return
+        folder = state.root / f"{repo_type}s" / repo
+        if not folder.is_dir():
+            self._error(404, "RepoNotFound", "Repository not found", head)
+            return
+        meta = _repo_meta(folder)
+        if kind == "api":
+            self._api(folder, repo, meta, head)
+        else:
+            self._file(folder, meta, rest, head)
+
+    def _route(self, path: str) -> tuple[str | None, str, str, str]:
+        if path.startswith(("/api/models/", "/api/datasets/")):
+            repo_type = "model" if path.startswith("/api/models/") else "dataset"
+            rest = path.split("/", 3)[3]
+            repo = rest.split("/revision/")[0]
+            return "api", repo_type, repo, ""
+        repo_type = "model"
+        if path.startswith("/datasets/"):
+            repo_type, path = "dataset", path[len("/datasets") :]
+        if "/resolve/" in path:
+            repo, _, tail = path.strip("/").partition("/resolve/")
+            filename = tail.split("/", 1)[1] if "/" in tail else ""
+            return "file", repo_type, repo, filename
+        return None, "", "", ""
+
+    def _authorized(self, meta: dict[str, Any]) -> bool:
+        token = meta.get("token")
+        return bool(token) and self.headers.get("Authorization") == f"Bearer {token}"
+
+    def _api(self, folder: Path, repo: str, meta: dict[str, Any], head: bool) -> None:
+        files = sorted(p.name for p in folder.iterdir() if p.name != "_hub.json")
+        info = {
+            "id": repo,
+            "sha": meta["sha"],
+            "gated": meta.get("gated", False),
+            "private": False,
+            "cardData": _card_data(folder),
+            "siblings": [{"rfilename": f} for f in files],
+        }
+        self._send(200, json.dumps(info).encode(), {"Content-Type": "application/json"}, head)
+
+    def _file(self, folder: Path, meta: dict[str, Any], filename: str, head: bool) -> None:
+        if meta.get("gated") and not self._authorized(meta):
+            self._error(401, "GatedRepo", "Access to this repo is restricted", head)
+            return
+        target = folder / filename
+        if filename.startswith("_") or not target.is_file():
+            self._error(404, "EntryNotFound", "Entry not found", head)
+            return
+        body = target.read_bytes()
+        headers = {
+            "X-Repo-Commit": meta["sha"],
+            "ETag": f'"{hashlib.sha256(body).hexdigest()}"',
+            "Content-Type": "text/plain; charset=utf-8",
+        }
+        self._send(200, body, headers, head)
+
+    def _fault(self, fault: Fault, head: bool) -> bool:
+        kind = fault.kind
+        if kind in ("500", "503"):
+            self._error(int(kind), "ServerError", "injected server error", head)
+        elif kind == "429":
+            body = b'{"error": "rate limited"}'
+            self._send(429, body, {"Retry-After": "0", "Content-Type": "application/json"}, head)
+        elif kind == "404":
+            self._error(404, "RepoNotFound", "Repository not found", head)
+        elif kind == "gated":
+            self._error(401, "GatedRepo", "Access to this repo is restricted", head)
+        elif kind == "timeout":
+            time.sleep(self.state.timeout_sleep)
+            self.close_connection = True
+        elif kind == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            if not head:
+                self.wfile.write(b'{"id": "trunc')
+            self.close_connection = True
+        elif kind == "reset":
+            self.close_connection = True
+        else:
+            return False
+        return True

@@ -1,0 +1,228 @@
+"""Hub resolution through the real `huggingface_hub` client against a local fixture Hub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from model_licensecheck.checker import Checker, CheckOptions
+from model_licensecheck.errors import InputError, LicensecheckError, ResolutionError
+from model_licensecheck.model import CheckResult, KnownLicense, Node, Status
+from model_licensecheck.resolve.hub import HubSource
+from model_licensecheck.resolve.kbsource import KnowledgeBaseSource
+
+from .conftest import FIXTURES, run
+from .hubserver import Fault, FixtureHub
+
+TOKEN = "hf_fixture_secret_token_123"  # noqa: S105 - the fixture Hub's own test token
+
+
+@pytest.fixture
+def hub() -> Iterator[FixtureHub]:
+    server = FixtureHub(FIXTURES / "hub")
+    server.start()
+    yield server
+    server.stop()
+
+
+def checker(hub: FixtureHub, cache: Path, token: str | None = None, refresh: bool = False,
+            timeout: float = 5.0, retries: int = 3) -> Checker:  # fmt: skip
+    """A checker whose Hub is the fixture server; retries do not sleep."""
+    check = Checker(CheckOptions(offline=True))
+    source = HubSource(check.kb, token=token, endpoint=hub.url, cache_dir=cache, refresh=refresh,
+                       timeout=timeout, retries=retries, sleep=lambda _: None)  # fmt: skip
+    check.sources = (source, KnowledgeBaseSource(check.kb))
+    return check
+
+
+def ok(result: CheckResult | LicensecheckError) -> CheckResult:
+    assert isinstance(result, CheckResult), result
+    return result
+
+
+def test_quantized_reupload_follows_base_chain_with_revisions(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    result = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
+    lineage = result.lineage
+    edges = {(e.child, e.parent, e.relation.value) for e in lineage.edges}
+    assert ("TheBloke/vicuna-13B-1.1-GPTQ", "lmsys/vicuna-13b-delta-v1.1", "quantized") in edges
+    assert ("lmsys/vicuna-13b-delta-v1.1", "huggyllama/llama-13b", "finetune") in edges
+    assert result.verdict.status is Status.PROHIBITED
+    root = lineage.nodes["TheBloke/vicuna-13B-1.1-GPTQ"]
+    assert isinstance(root, Node)
+    assert root.revision is not None and len(root.revision) == 40
+    assert all(
+        getattr(lineage.nodes[n], "revision", None) for n in
+        ("lmsys/vicuna-13b-delta-v1.1", "huggyllama/llama-13b")
+    )  # fmt: skip
+    quant = next(e for e in lineage.edges if e.relation.value == "quantized")
+    assert quant.evidence[0].source.value == "hub-metadata"
+    assert quant.evidence[0].location.startswith(hub.url)
+
+
+def test_hub_and_knowledge_base_disagreeing_are_both_shown(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("huggyllama/llama-13b")
+    node = result.lineage.nodes["huggyllama/llama-13b"]
+    assert isinstance(node.license, KnownLicense)
+    assert node.license.id == "LicenseRef-LLaMA-1-Research"
+    notes = " ".join(getattr(node, "notes", ()))
+    assert "the card says 'other'" in notes and "knowledge base records" in notes
+
+
+def test_lora_is_followed_through_adapter_config(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("acme/support-lora")
+    edge = next(e for e in result.lineage.edges if e.parent == "huggyllama/llama-7b")
+    assert edge.relation.value == "adapter"
+    assert edge.evidence[0].source.value == "config"
+    assert result.verdict.status is Status.PROHIBITED
+
+
+def test_list_valued_base_model_is_a_merge(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("acme/merged-7b")
+    merged = {e.parent for e in result.lineage.edges if e.child == "acme/merged-7b"}
+    assert merged == {"mistralai/Mistral-7B-v0.1", "HuggingFaceH4/zephyr-7b-beta"}
+    assert all(e.relation.value == "merge" for e in result.lineage.edges
+               if e.child == "acme/merged-7b")  # fmt: skip
+
+
+def test_dataset_cards_give_license_and_generator(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("acme/chat-7b")
+    assert result.verdict.status is Status.PROHIBITED  # cc-by-nc-4.0 training data
+    gen = [e for e in result.lineage.edges if e.relation.value == "generated_by"]
+    assert gen and gen[0].child == "acme/support-chats" and gen[0].parent == "openai:gpt-4"
+    assert any(f.rule_id == "service-output-terms" for f in result.findings)
+
+
+def test_gated_repo_metadata_without_token_and_files_with_it(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    without = checker(hub, tmp_path / "a").check("acme/quant-of-gated")
+    gated = without.lineage.nodes["meta-llama/Llama-2-7b-hf"]
+    assert isinstance(gated.license, KnownLicense)  # from the metadata API
+    assert without.verdict.status is Status.CONDITIONAL
+    assert any("gated" in n for n in getattr(gated, "notes", ()))
+    readme_before = hub.count("/meta-llama/Llama-2-7b-hf/resolve/")
+    with_token = checker(hub, tmp_path / "b", token=TOKEN).check("acme/quant-of-gated")
+    assert hub.count("/meta-llama/Llama-2-7b-hf/resolve/") > readme_before
+    assert with_token.verdict.status is Status.CONDITIONAL
+    text = json.dumps(list(with_token.lineage.notes))
+    assert TOKEN not in text
+
+
+def test_gated_root_without_access_is_exit_3_with_a_token_tip(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    hub.faults["acme/merged-7b"] = Fault("gated", only="api")
+    out = checker(hub, tmp_path).check_many(["acme/merged-7b"])[0]
+    assert isinstance(out, ResolutionError)
+    assert "HF_TOKEN" in out.one_line()
+
+
+def test_missing_root_is_exit_2_naming_it(hub: FixtureHub, tmp_path: Path) -> None:
+    out = checker(hub, tmp_path).check_many(["acme/does-not-exist"])[0]
+    assert isinstance(out, InputError)
+    assert "acme/does-not-exist" in str(out)
+
+
+def test_deleted_ancestor_falls_back_to_the_knowledge_base(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("acme/old-finetune")
+    assert "huggyllama/llama-7b" in result.lineage.nodes  # decapoda id mapped by the kb
+    node = result.lineage.nodes["huggyllama/llama-7b"]
+    assert isinstance(node.license, KnownLicense)
+    assert result.verdict.status is Status.PROHIBITED
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429", "truncated", "reset"])
+def test_transient_faults_are_retried(hub: FixtureHub, tmp_path: Path, kind: str) -> None:
+    hub.faults["lmsys/vicuna-13b-delta-v1.1"] = Fault(kind, times=2)
+    result = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
+    assert result.verdict.status is Status.PROHIBITED
+    node = result.lineage.nodes["lmsys/vicuna-13b-delta-v1.1"]
+    assert getattr(node, "revision", None)  # answered by the Hub after the retries
+
+
+@pytest.mark.parametrize("kind", ["500", "429", "timeout", "truncated", "gated"])
+def test_persistent_fault_on_an_ancestor_never_yields_allowed(
+    hub: FixtureHub, tmp_path: Path, kind: str
+) -> None:
+    hub.timeout_sleep = 1.0
+    hub.faults["mistralai/Mistral-7B-v0.1"] = Fault(kind, only="api")
+    check = checker(hub, tmp_path, timeout=0.3, retries=1)
+    result = ok(check.check_many(["acme/merged-7b"])[0])
+    assert result.verdict.status is not Status.ALLOWED
+    assert result.verdict.status is Status.CONDITIONAL or result.verdict.status >= Status.UNKNOWN
+    # the rest of the lineage was still resolved
+    assert "HuggingFaceH4/zephyr-7b-beta" in result.lineage.nodes
+    assert any("hub could not answer for mistralai/Mistral-7B-v0.1" in n
+               for n in result.lineage.notes)  # fmt: skip
+
+
+def test_fault_on_the_root_is_exit_3(hub: FixtureHub, tmp_path: Path) -> None:
+    hub.faults["acme/merged-7b"] = Fault("500")
+    out = checker(hub, tmp_path, retries=1).check_many(["acme/merged-7b"])[0]
+    assert isinstance(out, ResolutionError)
+    assert "HTTP 500" in str(out)
+
+
+def test_warm_cache_makes_no_requests_and_refresh_refetches(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    first = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
+    cold = hub.count()
+    assert cold > 0
+    second = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
+    assert hub.count() == cold
+    assert second.verdict == first.verdict
+    checker(hub, tmp_path, refresh=True).check("TheBloke/vicuna-13B-1.1-GPTQ")
+    assert hub.count() > cold
+
+
+def test_cold_run_costs_at_most_two_requests_per_node(hub: FixtureHub, tmp_path: Path) -> None:
+    result = checker(hub, tmp_path).check("acme/chat-7b")
+    hub_nodes = [n for n in result.lineage.nodes if ":" not in n]
+    assert hub.count() <= 2 * len(hub_nodes)
+
+
+def test_unreachable_hub_is_said_once_and_the_knowledge_base_answers(tmp_path: Path) -> None:
+    check = Checker(CheckOptions(offline=True))
+    source = HubSource(check.kb, endpoint="http://127.0.0.1:9", cache_dir=tmp_path,
+                       sleep=lambda _: None)  # fmt: skip
+    check.sources = (source, KnowledgeBaseSource(check.kb))
+    result = check.check("lmsys/vicuna-13b-v1.3")
+    assert result.verdict.status is Status.PROHIBITED
+    hub_notes = [n for n in result.lineage.notes if n.startswith("hub could not answer")]
+    assert len(hub_notes) == 1
+
+
+def test_cli_reads_hf_endpoint_and_never_prints_the_token(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    for fmt in ("text", "json"):
+        result = run("acme/quant-of-gated", "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert TOKEN not in result.output
+    assert run("acme/does-not-exist").exit_code == 2
+
+
+def test_cli_offline_env_keeps_the_hub_out(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert run("acme/merged-7b").exit_code == 3
+    assert hub.count() == 0
+
+
+def test_revision_pins_the_root(hub: FixtureHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    result = run("acme/merged-7b", "--revision", "abc123", "--format", "json")
+    assert result.exit_code in (0, 1), result.output  # a verdict, whichever it is
+    assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
+    assert hub.count("/api/models/acme/merged-7b/revision/abc123") == 1
+    assert run("acme/merged-7b", "acme/chat-7b", "--revision", "x").exit_code == 2
