@@ -54,8 +54,7 @@ class FixtureHub:
         class Handler(_Handler):
             state = hub
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self.url
@@ -106,6 +105,13 @@ def _card_data(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib's backlog of 5 makes the kernel drop bursts of connections, and the client's
+    # SYN retry then costs a second: a batch resolver opens dozens at once.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: FixtureHub
     protocol_version = "HTTP/1.1"
@@ -141,6 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
             state.requests.append((self.command, path))
         if state.latency:
             time.sleep(state.latency)
+        if path == "/_stats":  # for a benchmark that runs the server in another process
+            with state._lock:
+                count = len(state.requests) - 1
+            self._send(200, json.dumps({"requests": count}).encode(), head=head)
+            return
         kind, repo_type, repo, rest = self._route(path)
         if kind is None:
             self._error(404, "NotFound", f"no route for {path}", head)

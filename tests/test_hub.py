@@ -226,3 +226,17 @@ def test_revision_pins_the_root(hub: FixtureHub, monkeypatch: pytest.MonkeyPatch
     assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
     assert hub.count("/api/models/acme/merged-7b/revision/abc123") == 1
     assert run("acme/merged-7b", "acme/chat-7b", "--revision", "x").exit_code == 2
+
+
+def test_requests_go_only_to_the_configured_endpoint(
+    hub: FixtureHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """huggingface_hub's telemetry would fetch an agent list from its own endpoint: it is off."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", False)
+    checker(hub, tmp_path).check("acme/merged-7b")
+    paths = [path for _, path in hub.requests]
+    assert paths
+    assert all(p.startswith(("/api/models/", "/api/datasets/")) or "/resolve/" in p for p in paths)

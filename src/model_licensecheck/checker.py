@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
-from .model import CheckResult, Lineage, NodeKind, Status, Subject
-from .resolve.interface import ArtifactFacts, FactSource, Failed, Found, Lookup
+from .model import CheckResult, Lineage, Status, Subject
+from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
@@ -101,7 +100,6 @@ class Checker:
                 if isinstance(source, HubSource):
                     source.revisions[hub_ids[0].lower()] = self.options.revision
         out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
-        roots: list[tuple[int, Target, ArtifactFacts]] = []
         resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress)
         parsed: list[tuple[int, Target]] = []
         for i, text in enumerate(targets):
@@ -109,27 +107,21 @@ class Checker:
                 parsed.append((i, classify(text)))
             except LicensecheckError as exc:
                 out[i] = exc
-        hub_targets = [(i, t) for i, t in parsed if t.kind is TargetKind.HUB_ID]
-        with ThreadPoolExecutor(max_workers=max(1, min(32, len(hub_targets)))) as pool:
-            lookups = list(pool.map(
-                lambda it: resolver.lookup(resolver.canonical(it[1].text), NodeKind.MODEL),
-                hub_targets,
-            ))  # fmt: skip
-        looked = {i: found for (i, _), found in zip(hub_targets, lookups, strict=True)}
+        roots: list[tuple[int, Target, ArtifactFacts | str]] = []
         for i, target in parsed:
             try:
                 if target.kind is TargetKind.HUB_ID:
-                    found = looked[i]
-                    if not isinstance(found, Found):
-                        raise self._root_error(target.text, found)
-                    roots.append((i, target, found.facts))
+                    roots.append((i, target, resolver.canonical(target.text)))
                 else:
                     roots.append((i, target, local_facts(target, self.kb)))
             except LicensecheckError as exc:
                 out[i] = exc
-        lineages = resolver.resolve_many([facts for _, _, facts in roots])
-        for (i, target, _), lineage in zip(roots, lineages, strict=True):
-            out[i] = self._judge(target, lineage)
+        resolved = resolver.resolve_ids([root for _, _, root in roots])
+        for (i, target, _), lineage in zip(roots, resolved, strict=True):
+            if isinstance(lineage, Lineage):
+                out[i] = self._judge(target, lineage)
+            else:
+                out[i] = self._root_error(target.text, lineage)
         return [r for r in out if r is not None]
 
     def check_lineage(self, lineage: Lineage, target: str | None = None) -> CheckResult:

@@ -97,8 +97,9 @@ class HubSource:
         self.sleep = sleep
         self.down: str | None = None
         self._lock = threading.Lock()
-        self._files = ThreadPoolExecutor(max_workers=16, thread_name_prefix="hub-file")
+        self._files = ThreadPoolExecutor(max_workers=64, thread_name_prefix="hub-file")
         self._api: Any = None
+        self._hf: tuple[Any, ...] = ()
 
     # -- the FactSource interface -------------------------------------------------------------
 
@@ -127,14 +128,28 @@ class HubSource:
     # -- fetching ------------------------------------------------------------------------------
 
     def _client(self) -> Any:
-        if self._api is None:
-            from huggingface_hub import HfApi  # heavy: imported only when the Hub is asked
+        # huggingface_hub is heavy: imported only when the Hub is asked, once, under a lock, so
+        # that worker threads do not race each other through the first import.
+        with self._lock:
+            if self._api is None:
+                # Telemetry off: with it on, huggingface_hub builds its User-Agent by fetching an
+                # "agent harness" list from its import-time endpoint (not ours), which sends a
+                # request we were not asked to make and stalls 3 s per thread when unreachable.
+                os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+                from huggingface_hub import constants as hf_constants
 
-            self._api = HfApi(endpoint=self.endpoint, token=self.token or None)
+                hf_constants.HF_HUB_DISABLE_TELEMETRY = True
+                from huggingface_hub import HfApi, get_session, hf_hub_url, hf_raise_for_status
+                from huggingface_hub import errors as hf_errors
+                from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
+
+                self._hf = (get_session, hf_hub_url, hf_raise_for_status, build_hf_headers,
+                            hf_errors, _transport_errors())  # fmt: skip
+                self._api = HfApi(endpoint=self.endpoint, token=self.token or None)
         return self._api
 
     def _fetch(self, repo_type: str, repo_id: str, revision: str | None) -> _Fetched:
-        api = self._client()
+        api = self._client()  # before the file thread starts, so the import happens once
         # The card is fetched at the same time as the metadata, so each node costs one round
         # trip: the lineage's critical path is its depth, not twice its depth.
         readme: Future[str | None] = self._files.submit(
@@ -171,9 +186,8 @@ class HubSource:
         return _Fetched(repo_type, info, text, adapter)
 
     def _file(self, repo_type: str, repo_id: str, filename: str, revision: str) -> str | None:
-        from huggingface_hub import get_session, hf_hub_url, hf_raise_for_status
-        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
-
+        self._client()
+        get_session, hf_hub_url, hf_raise_for_status, build_hf_headers, _, _ = self._hf
         url = hf_hub_url(
             repo_id, filename, repo_type=repo_type, revision=revision, endpoint=self.endpoint
         )
@@ -207,14 +221,11 @@ class HubSource:
         return text
 
     def _retry(self, call: Callable[[], Any], what: str) -> Any:
-        from huggingface_hub.errors import (
-            GatedRepoError,
-            HfHubHTTPError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-
-        transport = _transport_errors()
+        self._client()
+        errors, transport = self._hf[4], self._hf[5]
+        GatedRepoError, HfHubHTTPError = errors.GatedRepoError, errors.HfHubHTTPError
+        RepositoryNotFoundError = errors.RepositoryNotFoundError
+        RevisionNotFoundError = errors.RevisionNotFoundError
         delay = self.backoff
         for attempt in range(self.retries + 1):
             last = attempt == self.retries

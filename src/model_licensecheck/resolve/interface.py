@@ -52,6 +52,9 @@ class ArtifactFacts:
     pretraining: bool | None = None
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    """What resolving this artifact ran into (shown with the lineage)."""
+    description: str | None = None
+    """A curated remark about the artifact (knowledge-base entries' `notes`)."""
 
 
 @dataclass(frozen=True, slots=True)

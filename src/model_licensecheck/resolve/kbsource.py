@@ -56,5 +56,5 @@ def facts_of(entry: ArtifactEntry, kb: KnowledgeBase) -> ArtifactFacts:
         name=entry.name,
         pretraining=entry.pretraining,
         sources=entry.sources,
-        notes=(entry.notes,) if entry.notes else (),
+        description=entry.notes,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ class Resolver:
         sources: Sequence[FactSource],
         max_depth: int = DEFAULT_MAX_DEPTH,
         progress: Progress | None = None,
-        workers: int = 32,
+        workers: int = 64,
     ) -> None:
         self.kb = kb
         self.sources = tuple(sources)
@@ -71,6 +71,7 @@ class Resolver:
         self.workers = workers
         self.failures: list[SourceFailure] = []
         self._lock = threading.Lock()
+        self._notes: dict[str, list[str]] = {}
 
     def canonical(self, artifact_id: str) -> str:
         """The knowledge base's spelling of an id it knows (also for renamed repos)."""
@@ -113,50 +114,130 @@ class Resolver:
         """The lineage of `root`: every ancestor its claims reach, within the depth limit."""
         return self.resolve_many([root])[0]
 
+    def resolve_ids(self, roots: Sequence[ArtifactFacts | str]) -> list[Lineage | Failed | Missing]:
+        """Like `resolve_many`, but a root may be an id to look up first (in the same pass, so
+        looking up the roots and their ancestors overlaps); a root that cannot be found yields
+        the lookup's answer in its place."""
+        return self._resolve(roots)
+
     def resolve_many(self, roots: Sequence[ArtifactFacts]) -> list[Lineage]:
-        """Lineages of several roots, resolved together: shared ancestors are fetched once and
-        each level of the combined graph is fetched concurrently."""
+        """Lineages of several roots, resolved together: shared ancestors are fetched once, and
+        each ancestor is fetched as soon as it is discovered (no waiting for a whole level), so
+        the wall time follows the deepest lineage, not the sum of its levels' slowest nodes.
+
+        The result does not depend on the order in which answers arrive: a node's depth is its
+        shortest distance from a root, and it is resolved exactly when that is within the limit.
+        """
+        out = self._resolve(roots)
+        assert all(isinstance(x, Lineage) for x in out)  # every root came with its facts
+        return out  # type: ignore[return-value]
+
+    def _resolve(self, roots: Sequence[ArtifactFacts | str]) -> list[Lineage | Failed | Missing]:
         nodes: dict[str, AnyNode] = {}
+        root_answers: dict[str, Lookup] = {}
+        root_ids = {r for r in roots if isinstance(r, str)}
         edges: dict[tuple[str, str], tuple[Relation, list[Evidence]]] = {}
-        queued: dict[str, tuple[NodeKind, int]] = {}
+        depth_of: dict[str, int] = {}
+        kinds: dict[str, NodeKind] = {}
+        parents_of: dict[str, set[str]] = {}
+        in_flight: dict[Future[Lookup], str] = {}
+        pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
 
-        def take(facts: ArtifactFacts, depth: int) -> None:
-            nodes[facts.id] = self._node(facts)
-            for claim in facts.edges:
-                self._add_edge(facts.id, claim, edges, nodes, queued, depth)
+        def handle(ident: str, result: Lookup) -> None:
+            if ident in root_ids:
+                root_answers[ident] = result
+            if isinstance(result, Found):
+                facts = result.facts
+                if self.canonical(facts.id) != ident:
+                    facts = _renamed(facts, ident)
+                take(facts)
+            else:
+                nodes[ident] = UnresolvedNode(ident, kinds[ident], result.reason)
 
-        for root in roots:
-            take(root, 0)
-        while queued:
-            level = sorted(queued.items())
-            queued.clear()
-            pending = [(i, k, d) for i, (k, d) in level if i not in nodes]
-            for ident, kind, depth in pending:
-                if depth > self.max_depth:
-                    nodes[ident] = UnresolvedNode(
-                        ident, kind, f"beyond the depth limit ({self.max_depth} levels)"
-                    )
-                elif GENERATED_DATA_MARK in ident:
-                    nodes[ident] = Node(
-                        ident, NodeKind.DATASET,
-                        UnknownLicense("the card does not name this data, only what generated "
-                                       "it, so its license is not known"),
-                        name="unnamed generated data",
-                    )  # fmt: skip
-            todo = [(i, k, d) for i, k, d in pending if i not in nodes]
-            for (ident, kind, depth), result in zip(todo, self._lookup_all(todo), strict=True):
-                if isinstance(result, Found):
-                    facts = result.facts
-                    if self.canonical(facts.id) != ident:
-                        facts = _renamed(facts, ident)
-                    take(facts, depth)
+        def schedule(ident: str) -> None:
+            kind = kinds[ident]
+            if depth_of[ident] > self.max_depth:
+                nodes[ident] = UnresolvedNode(
+                    ident, kind, f"beyond the depth limit ({self.max_depth} levels)"
+                )
+            elif GENERATED_DATA_MARK in ident:
+                nodes[ident] = Node(
+                    ident, NodeKind.DATASET,
+                    UnknownLicense("the card does not name this data, only what generated "
+                                   "it, so its license is not known"),
+                    name="unnamed generated data",
+                )  # fmt: skip
+            else:
+                if self.progress is not None:
+                    self.progress(ident)
+                if pool is None:
+                    handle(ident, self.lookup(ident, kind))
                 else:
-                    nodes[ident] = UnresolvedNode(ident, kind, result.reason)
+                    in_flight[pool.submit(self.lookup, ident, kind)] = ident
+
+        def discover(start: str, kind: NodeKind, depth: int) -> None:
+            stack = [(start, kind, depth)]
+            while stack:
+                ident, kind, depth = stack.pop()
+                if depth >= depth_of.get(ident, depth + 1):
+                    continue
+                depth_of[ident] = depth
+                kinds.setdefault(ident, kind)
+                node = nodes.get(ident)
+                if isinstance(node, UnresolvedNode) and node.reason.startswith("beyond the depth"):
+                    del nodes[ident]
+                    node = None
+                if node is not None:  # already resolved: its ancestors may now be nearer
+                    stack.extend((p, kinds[p], depth + 1) for p in parents_of.get(ident, ()))
+                elif ident not in in_flight.values():
+                    schedule(ident)
+
+        def take(facts: ArtifactFacts) -> None:
+            nodes[facts.id] = self._node(facts)
+            if facts.notes:
+                self._notes.setdefault(facts.id, []).extend(facts.notes)
+            for claim in facts.edges:
+                added = self._add_edge(facts.id, claim, edges)
+                if added is None:
+                    continue
+                child, parent, kind = added
+                parents_of.setdefault(child, set()).add(parent)
+                child_depth = depth_of.get(child, depth_of[facts.id] + 1)
+                discover(parent, kind, child_depth + 1)
+
+        try:
+            for root in roots:
+                if isinstance(root, str):
+                    depth_of[root] = 0
+                    kinds[root] = NodeKind.MODEL
+                    schedule(root)
+                else:
+                    depth_of[root.id] = 0
+                    kinds[root.id] = root.kind
+            for root in roots:
+                if not isinstance(root, str):
+                    take(root)
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: in_flight[f]):
+                    handle(in_flight.pop(future), future.result())
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         all_edges = [
             Edge(child, parent, rel, tuple(ev))
             for (child, parent), (rel, ev) in sorted(edges.items())
         ]
-        return [self._lineage(root, nodes, all_edges) for root in roots]
+        out: list[Lineage | Failed | Missing] = []
+        for root in roots:
+            if isinstance(root, str):
+                answer = root_answers[root]
+                if not isinstance(answer, Found):
+                    out.append(answer)
+                    continue
+                root = replace(answer.facts, id=root)
+            out.append(self._lineage(root, nodes, all_edges))
+        return out
 
     def _lineage(
         self, root: ArtifactFacts, nodes: dict[str, AnyNode], all_edges: list[Edge]
@@ -173,27 +254,21 @@ class Resolver:
                     todo.append(e.parent)
         mine = tuple(e for e in all_edges if e.child in reach)
         kept, cut = _break_cycles(root.id, mine)
-        notes = list(root.notes)
+        notes = list(dict.fromkeys(
+            n for node_id in [root.id, *sorted(reach - {root.id})]
+            for n in self._notes.get(node_id, ())
+        ))  # fmt: skip
         notes.extend(
             f"Cycle: {e.child} -{e.relation.value}-> {e.parent} closes a loop and was ignored."
             for e in cut
         )
         seen: set[tuple[str, str]] = set()
-        for f in self.failures:
+        for f in sorted(self.failures, key=lambda f: (f.node_id, f.source, f.reason)):
             if f.node_id in reach and (f.source, f.reason) not in seen:
                 seen.add((f.source, f.reason))
                 tip = f" ({f.tip})" if f.tip else ""
                 notes.append(f"{f.source} could not answer for {f.node_id}: {f.reason}{tip}")
         return Lineage(root.id, {n: nodes[n] for n in sorted(reach)}, kept, tuple(notes))
-
-    def _lookup_all(self, todo: list[tuple[str, NodeKind, int]]) -> list[Lookup]:
-        if self.progress is not None:
-            for ident, _, _ in todo:
-                self.progress(ident)
-        if len(todo) <= 1 or self.workers <= 1:
-            return [self.lookup(i, k) for i, k, _ in todo]
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
-            return list(pool.map(lambda t: self.lookup(t[0], t[1]), todo))
 
     def _node(self, facts: ArtifactFacts) -> Node:
         return Node(
@@ -204,7 +279,7 @@ class Resolver:
             revision=facts.revision,
             pretraining=bool(facts.pretraining),
             sources=facts.sources,
-            notes=facts.notes,
+            notes=(*facts.notes, *((facts.description,) if facts.description else ())),
         )
 
     def _add_edge(
@@ -212,10 +287,9 @@ class Resolver:
         child: str,
         claim: EdgeClaim,
         edges: dict[tuple[str, str], tuple[Relation, list[Evidence]]],
-        nodes: dict[str, AnyNode],
-        queued: dict[str, tuple[NodeKind, int]],
-        depth: int,
-    ) -> None:
+    ) -> tuple[str, str, NodeKind] | None:
+        """Record a claimed edge (merging evidence with an existing one); return the child,
+        the parent and the parent's kind, or None for a self-reference."""
         parent = self.canonical(claim.parent)
         child = self.canonical(claim.child) if claim.child else child
         entry = self.kb.artifact(parent)
@@ -225,7 +299,7 @@ class Resolver:
             pretraining = entry is not None and entry.pretraining
             relation = Relation.PRETRAINED_ON if pretraining else Relation.TRAINED_ON
         if parent == child:
-            return
+            return None
         key = (child, parent)
         if key in edges:
             old_rel, evidence = edges[key]
@@ -235,8 +309,7 @@ class Resolver:
             edges[key] = (old_rel, evidence)
         else:
             edges[key] = (relation, [claim.evidence])
-        if parent not in nodes and parent not in queued:
-            queued[parent] = (kind, depth + 1)
+        return child, parent, kind
 
 
 def _with_note(facts: ArtifactFacts, note: str) -> ArtifactFacts:
@@ -277,6 +350,7 @@ def merge_facts(
         license=license_claim,
         edges=(*first.edges, *second.edges),
         name=first.name or second.name,
+        description=first.description or second.description,
         pretraining=second.pretraining if first.pretraining is None else first.pretraining,
         sources=(*first.sources, *second.sources),
         notes=tuple(dict.fromkeys(notes)),
