@@ -43,9 +43,11 @@ def test_json_report_shape_is_stable() -> None:
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
     report = json.loads(result.stdout)
     assert list(report)[:2] == ["schema_version", "tool"]
-    assert report["schema_version"] == "1.0"
-    assert set(report) == {"schema_version", "tool", "subject", "verdict", "gate", "lineage",
-                           "findings"}  # fmt: skip
+    assert report["schema_version"] == "1.1"
+    assert set(report) == {"schema_version", "tool", "subject", "verdict", "gate", "policy",
+                           "obligations", "lineage", "findings"}  # fmt: skip
+    assert any(o["condition"] == "attribution" and "Apache License 2.0" in o["action"]
+               for o in report["obligations"])  # fmt: skip
     assert report["verdict"]["status"] == "allowed"
     assert report["verdict"]["conditions"] == ["attribution"]
     nodes = {n["id"]: n for n in report["lineage"]["nodes"]}

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
-from .model import CheckResult, Lineage, Status, Subject
+from .model import CheckResult, Lineage, Subject
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
 from .rules.engine import evaluate
-from .rules.schema import Rule, load_rules
-from .verdict.combine import DEFAULT_FAIL_ON, combine, fail_closed, gate
+from .rules.schema import STANCES, Rule, load_rules
+from .verdict.combine import combine, fail_closed
+from .verdict.obligations import obligations
+from .verdict.policy import Policy, apply_deployment, gate_with_policy
 
 Progress = Callable[[str], None]
 
@@ -29,8 +32,10 @@ class CheckOptions:
     max_depth: int = DEFAULT_MAX_DEPTH
     rules_dirs: tuple[Path, ...] = ()
     kb_dir: Path | None = None
-    fail_on: frozenset[Status] = DEFAULT_FAIL_ON
-    deny_conditions: frozenset[str] = field(default_factory=frozenset)
+    policy: Policy = field(default_factory=Policy)
+    """The gate, deployment profile, stances, allow/deny lists and waivers."""
+    today: dt.date | None = None
+    """The day waivers are judged on (default: today, UTC)."""
     token: str | None = None
     """A Hub token for gated repos; never printed or written to a report."""
     revision: str | None = None
@@ -54,12 +59,14 @@ class Checker:
         self.options = options or CheckOptions()
         self.progress = progress
         self.kb: KnowledgeBase = load_kb(self.options.kb_dir)
-        self.rules: tuple[Rule, ...] = load_rules(self.options.rules_dirs)
+        stance = self.options.policy.stance
+        stances = [name for name in STANCES if getattr(stance, name)]
+        self.rules: tuple[Rule, ...] = load_rules(self.options.rules_dirs, stances)
         self.sources = tuple(sources) if sources is not None else self._default_sources()
 
     def _default_sources(self) -> tuple[FactSource, ...]:
         kb_source = KnowledgeBaseSource(self.kb)
-        from .resolve.hub import hub_offline_from_env
+        from .paths import hub_offline_from_env
 
         if self.options.offline or hub_offline_from_env():
             return (kb_source,)
@@ -87,18 +94,24 @@ class Checker:
             raise result
         return result
 
-    def check_many(self, targets: Sequence[str]) -> list[CheckResult | LicensecheckError]:
+    def check_many(
+        self, targets: Sequence[str], revisions: Mapping[str, str] | None = None
+    ) -> list[CheckResult | LicensecheckError]:
         """Check several targets, resolving their lineages together (shared ancestors are
-        fetched once); a target that cannot be checked yields its error in its place."""
+        fetched once); a target that cannot be checked yields its error in its place.
+        `revisions` pins Hub ids to revisions."""
+        pins = dict(revisions or {})
         if self.options.revision is not None:
             hub_ids = [t for t in targets if _is_hub_target(t)]
             if len(hub_ids) != 1 or len(targets) != 1:
                 raise InputError("--revision pins one Hugging Face id: give exactly one")
+            pins[hub_ids[0]] = self.options.revision
+        if pins:
             from .resolve.hub import HubSource
 
             for source in self.sources:
                 if isinstance(source, HubSource):
-                    source.revisions[hub_ids[0].lower()] = self.options.revision
+                    source.revisions.update({k.lower(): v for k, v in pins.items()})
         out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
         resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress)
         parsed: list[tuple[int, Target]] = []
@@ -129,18 +142,25 @@ class Checker:
         return self._judge(Target(target or lineage.root, TargetKind.HUB_ID), lineage)
 
     def _judge(self, target: Target, lineage: Lineage) -> CheckResult:
+        policy = self.options.policy
         evaluation = evaluate(lineage, self.kb, self.rules)
         findings = evaluation.findings + tuple(fail_closed(lineage, evaluation.findings))
-        findings = tuple(sorted(findings, key=lambda f: (-f.status, f.rule_id, f.ancestor)))
-        verdict = combine(findings)
+        judged = apply_deployment(findings, lineage, policy, self.kb)
+        verdict = combine(judged.findings)
+        today = self.options.today or dt.datetime.now(tz=dt.UTC).date()
+        gate = gate_with_policy(judged.findings, lineage, evaluation.concluded, policy, today)
+        if judged.notes:
+            gate = replace(gate, notes=(*judged.notes, *gate.notes))
         return CheckResult(
             subject=Subject(target.text, target.kind.value, lineage.root),
             lineage=lineage,
             concluded=evaluation.concluded,
-            findings=findings,
+            findings=judged.findings,
             verdict=verdict,
-            gate=gate(verdict, self.options.fail_on, self.options.deny_conditions),
+            gate=gate,
             tool_version=__version__,
+            obligations=obligations(judged.findings, self.kb),
+            policy=policy.source,
         )
 
     def _root_error(self, target: str, result: Lookup) -> LicensecheckError:

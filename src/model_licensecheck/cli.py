@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +15,13 @@ import click
 from . import __version__
 from .errors import ExitCode, LicensecheckError, ValidationError
 from .model import CheckResult, Status
-
-if TYPE_CHECKING:
-    from .kb.loader import KnowledgeBase
+from .report.interface import Format
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from .checker import Checker
+    from .kb.loader import KnowledgeBase
 
 DEFAULT_COMMAND = "check"
 
@@ -75,125 +78,182 @@ def main() -> None:
     """
 
 
-@main.command("check")
-@click.argument("targets", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE (after the check succeeds) instead of stdout.",
-)
-@click.option(
-    "--offline", is_flag=True, help="Use only local files and the bundled knowledge base."
-)
-@click.option(
-    "--rules",
-    "rules_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of extra rule files (repeatable); added to the shipped rules.",
-)
-@click.option(
-    "--max-depth",
-    type=click.IntRange(0, 10_000),
-    default=16,
-    show_default=True,
-    help="How many levels of ancestors to follow; deeper ones count as unknown.",
-)
-@click.option(
-    "--fail-on",
-    default="prohibited,unknown",
-    show_default=True,
-    help="Comma-separated verdicts that fail the gate (exit 1).",
-)
-@click.option(
-    "--kb",
-    "kb_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    hidden=True,
-    help="Use another knowledge-base folder (for testing rules and entries).",
-)
-@click.option(
-    "--color/--no-color", default=None, help="Colour the text report (default: on a TTY)."
-)
-@click.option(
-    "--token", envvar="HF_TOKEN", default=None, show_envvar=True,
-    help="Hub token for gated repos (read from HF_TOKEN; never printed).",
-)  # fmt: skip
-@click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
-@click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again.")
-def check_command(
-    targets: Sequence[str],
-    fmt: str,
-    output: Path | None,
-    offline: bool,
-    rules_dirs: Sequence[Path],
-    max_depth: int,
-    fail_on: str,
-    kb_dir: Path | None,
-    color: bool | None,
-    token: str | None,
-    revision: str | None,
-    refresh: bool,
-) -> None:
-    """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
-    from .checker import Checker, CheckOptions
-    from .report.interface import Format, reporter
-    from .report.jsonreport import dumps, error_dict, to_dict
+def _check_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `check` and `audit` share: sources, rules, policy, gate and output."""
+    options = [
+        click.option("--format", "formats", type=click.Choice([f.value for f in Format]),
+                     multiple=True,
+                     help="Report format (default text); repeat it to write several into -o DIR."),
+        click.option("-o", "--output", type=click.Path(path_type=Path),
+                     help="Write the report to FILE, or each format to DIR/licensecheck.<ext> "
+                     "when several are asked for; atomically, only after the check succeeds."),
+        click.option("--offline", is_flag=True,
+                     help="Use only local files and the bundled knowledge base."),
+        click.option("--rules", "rules_dirs", multiple=True,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="A folder of extra rule files (repeatable), added to the shipped rules."),
+        click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="A policy file: gate, deployment profile, stances, lists, waivers."),
+        click.option("--fail-on", default=None,
+                     help="Comma-separated verdicts that fail the gate (exit 1); overrides the "
+                     "policy. Default: prohibited,unknown."),
+        click.option("--deny-condition", "deny_conditions", multiple=True,
+                     help="A named condition that fails the gate (repeatable), e.g. "
+                     "license-conflict."),
+        click.option("--max-depth", type=click.IntRange(0, 10_000), default=16,
+                     show_default=True,
+                     help="How many levels of ancestors to follow; deeper ones count as unknown."),
+        click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,
+                     help="Hub token for gated repos (read from HF_TOKEN; never printed)."),
+        click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again."),
+        click.option("--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path),
+                     hidden=True, help="Use another knowledge-base folder."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the text report (default: on a TTY)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
 
-    options = CheckOptions(
-        offline=offline, max_depth=max_depth, rules_dirs=tuple(rules_dirs), kb_dir=kb_dir,
-        fail_on=_statuses(fail_on), token=token or None, revision=revision, refresh=refresh,
-    )  # fmt: skip
+
+def _make_checker(params: dict[str, Any], revision: str | None = None) -> Checker:
+    """Build the Checker from the shared options; exit with the error's code if it cannot."""
+    from .checker import Checker, CheckOptions
+    from .kb.loader import load_kb
+    from .verdict.policy import Policy, load_policy
+
     try:
-        checker = Checker(options)
+        policy = Policy()
+        if params["policy_file"] is not None:
+            policy = load_policy(params["policy_file"], load_kb(params["kb_dir"]))
+        if params["fail_on"] is not None:
+            policy = replace(policy, fail_on=_statuses(params["fail_on"]))
+        if params["deny_conditions"]:
+            denied = policy.deny_conditions | set(params["deny_conditions"])
+            policy = replace(policy, deny_conditions=frozenset(denied))
+        options = CheckOptions(
+            offline=params["offline"], max_depth=params["max_depth"],
+            rules_dirs=tuple(params["rules_dirs"]), kb_dir=params["kb_dir"], policy=policy,
+            token=params["token"] or None, revision=revision, refresh=params["refresh"],
+        )  # fmt: skip
+        return Checker(options, progress=_progress())
     except LicensecheckError as exc:
         _fail(exc)
         sys.exit(exc.exit_code)
-    results: list[CheckResult] = []
-    rendered: list[Any] = []
-    worst = ExitCode.PASSED
+
+
+def _progress() -> Callable[[str], None] | None:
+    """On a terminal, a one-line counter of artifacts fetched; elsewhere nothing."""
+    if not sys.stderr.isatty():
+        return None
+    count = 0
+
+    def tick(node_id: str) -> None:
+        nonlocal count
+        count += 1
+        click.echo(f"\rresolving lineage: {count} artifacts asked for ", err=True, nl=False)
+
+    return tick
+
+
+def _emit(
+    params: dict[str, Any], results: Sequence[CheckResult], json_data: Any, text: str | None = None
+) -> None:
+    """Render every asked-for format; to stdout, a file, or a folder of files. `text`, when
+    given, stands for the text format (an audit's summary table)."""
+    from .report.interface import reporter
+    from .report.jsonreport import dumps
+
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", err=True, nl=False)
+    output: Path | None = params["output"]
+    chosen = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+    if len(chosen) > 1 and output is None:
+        click.echo("licensecheck: error: several formats need -o DIR to write them to", err=True)
+        sys.exit(ExitCode.INPUT_ERROR)
+    color = params["color"]
+    use_color = color if color is not None else (output is None and sys.stdout.isatty()
+                                                 and "NO_COLOR" not in os.environ)  # fmt: skip
+    for fmt in chosen:
+        if fmt is Format.JSON:  # the JSON report also lists the targets that failed
+            body = dumps(json_data)
+        elif fmt is Format.TEXT and text is not None:
+            body = text
+        else:
+            body = reporter(fmt, color=use_color and fmt is Format.TEXT).render(results)
+        path = output / f"licensecheck{fmt.extension}" if len(chosen) > 1 and output else output
+        if path is None:
+            click.echo(body, nl=False, color=use_color)
+            continue
+        try:
+            write_atomic(path, body)
+        except OSError as exc:
+            click.echo(f"licensecheck: error: cannot write {path}: {exc.strerror}", err=True)
+            sys.exit(ExitCode.INPUT_ERROR)
+
+
+@main.command("check")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
+@_check_options
+def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
+    """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
+    from .report.jsonreport import error_dict, to_dict
+
+    checker = _make_checker(params, revision)
     try:
         outcomes = checker.check_many(list(targets))
     except LicensecheckError as exc:
         _fail(exc)
         sys.exit(exc.exit_code)
+    results = [o for o in outcomes if isinstance(o, CheckResult)]
+    rendered: list[Any] = []
+    worst = ExitCode.PASSED
     for target, outcome in zip(targets, outcomes, strict=True):
         if isinstance(outcome, LicensecheckError):
             _fail(outcome)
             worst = max(worst, outcome.exit_code)
             rendered.append(error_dict(target, int(outcome.exit_code), outcome.one_line()))
-            continue
-        results.append(outcome)
-        rendered.append(to_dict(outcome))
-        if not outcome.gate.passed:
-            worst = max(worst, ExitCode.GATE_FAILED)
-    if not results and worst != ExitCode.PASSED:
-        sys.exit(worst)
-    use_color = False
-    if fmt == "json":
-        text = dumps(rendered if len(targets) > 1 else rendered[0])
-    else:
-        use_color = color if color is not None else (output is None and sys.stdout.isatty()
-                                                     and "NO_COLOR" not in os.environ)  # fmt: skip
-        text = reporter(Format.TEXT, color=use_color).render(results)
-    if output is not None:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            click.echo(f"licensecheck: error: cannot write {output}: {exc.strerror}", err=True)
-            sys.exit(ExitCode.INPUT_ERROR)
-    else:
-        click.echo(text, nl=False, color=use_color)
+        else:
+            rendered.append(to_dict(outcome))
+            if not outcome.gate.passed:
+                worst = max(worst, ExitCode.GATE_FAILED)
+    if results:
+        _emit(params, results, rendered if len(targets) > 1 else rendered[0])
     sys.exit(worst)
+
+
+@main.command("audit")
+@click.argument("manifest", type=click.Path(exists=True, path_type=Path))
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each model's reports (in every asked-for format) and a "
+              "summary.json into this folder.")  # fmt: skip
+@_check_options
+def audit_command(manifest: Path, reports_dir: Path | None, **params: Any) -> None:
+    """Audit every model a MANIFEST lists: a text file of ids, a YAML list (with revisions
+    and notes), or a folder of model folders. One summary, one exit code."""
+    from .batch import read_manifest, run_audit
+    from .report.audit import audit_dict, audit_table, write_model_reports
+
+    checker = _make_checker(params)
+    try:
+        result = run_audit(checker, read_manifest(manifest))
+    except LicensecheckError as exc:
+        _fail(exc)
+        sys.exit(exc.exit_code)
+    for entry in result.entries:
+        if isinstance(entry.outcome, LicensecheckError):
+            _fail(entry.outcome)
+    if reports_dir is not None:
+        formats = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.JSON]
+        try:
+            write_model_reports(result, reports_dir, formats, write_atomic)
+        except OSError as exc:
+            click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
+                       err=True)  # fmt: skip
+            sys.exit(ExitCode.INPUT_ERROR)
+    _emit(params, result.results, audit_dict(result), text=audit_table(result))
+    sys.exit(result.exit_code)
 
 
 @main.group("db")

@@ -221,10 +221,22 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class GateResult:
-    """Whether the verdict passes the gate, and why not."""
+    """Whether the verdict passes the gate, why not, and what the policy did on the way."""
 
     passed: bool
     reasons: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """A concrete to-do that comes with using the model: what to do, and because of whom."""
+
+    condition: str
+    action: str
+    ancestors: tuple[str, ...]
+    license_id: str | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,3 +261,6 @@ class CheckResult:
     verdict: Verdict
     gate: GateResult
     tool_version: str
+    obligations: tuple[Obligation, ...] = ()
+    policy: str | None = None
+    """The policy file the gate and the deployment were judged by."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -24,3 +25,29 @@ def shipped_rules_dir() -> Path:
 def shipped_kb_dir() -> Path:
     """The bundled knowledge base folder."""
     return _data_dir("license_db")
+
+
+def cache_dir() -> Path:
+    """$MODEL_LICENSECHECK_CACHE, else $XDG_CACHE_HOME/model-licensecheck, else ~/.cache/…"""
+    explicit = os.environ.get("MODEL_LICENSECHECK_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "model-licensecheck"
+
+
+def hub_offline_from_env() -> bool:
+    """HF_HUB_OFFLINE, read the way the Hub's own tools read it."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "on", "yes", "true")
+
+
+def fingerprint(parts: list[str]) -> str:
+    """A 64-bit hex digest of a listing (names, sizes, modification times) for cache keys.
+
+    zlib's checksums import in microseconds where hashlib's OpenSSL costs milliseconds at
+    start-up; two of them with the length make an accidental collision negligible.
+    """
+    import zlib
+
+    data = "\n".join(parts).encode()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"

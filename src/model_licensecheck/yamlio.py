@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    from pathlib import Path
 
-try:  # libyaml's parser is several times faster; the pure-Python one behaves the same.
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    import yaml
 
 
 class YamlError(ValueError):
@@ -27,34 +26,50 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _Loader(_BaseLoader):
-    """SafeLoader that records lines on mappings and rejects duplicate keys."""
+@cache
+def _loader_class() -> type[Any]:
+    """The loader, built on first use: PyYAML is imported only when YAML is read."""
+    import yaml
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        mapping = LineDict()
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {}
-        self.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise YamlError(f"line {key_node.start_mark.line + 1}: unhashable key") from None
-            if key in mapping:
-                raise YamlError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-            mapping[key] = self.construct_object(value_node, deep=deep)
-            if isinstance(key, str):
-                mapping.key_lines[key] = key_node.start_mark.line + 1
-        return mapping
+    try:  # libyaml's parser is several times faster; the pure-Python one behaves the same.
+        from yaml import CSafeLoader as base
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as base  # type: ignore[assignment]
 
+    class _Loader(base):
+        """SafeLoader that records lines on mappings and rejects duplicate keys."""
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            mapping = LineDict()
+            mapping.line = node.start_mark.line + 1
+            mapping.key_lines = {}
+            self.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    line = key_node.start_mark.line + 1
+                    raise YamlError(f"line {line}: unhashable key") from None
+                if key in mapping:
+                    line = key_node.start_mark.line + 1
+                    raise YamlError(f"line {line}: duplicate key {key!r}")
+                mapping[key] = self.construct_object(value_node, deep=deep)
+                if isinstance(key, str):
+                    mapping.key_lines[key] = key_node.start_mark.line + 1
+            return mapping
+
+    _Loader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
+    )
+    return _Loader
 
 
 def load(text: str | bytes) -> Any:
     """Parse one YAML document; raise YamlError with the line on any problem."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -77,6 +92,8 @@ def load(text: str | bytes) -> Any:
 
 def _refuse_aliases(root: yaml.Node) -> None:
     """Reject any node reached twice: that is an alias, and aliases enable expansion bombs."""
+    import yaml
+
     seen: set[int] = set()
     stack: list[yaml.Node] = [root]
     while stack:
@@ -91,3 +108,47 @@ def _refuse_aliases(root: yaml.Node) -> None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
+
+
+def load_many_cached(paths: list[Path], cache_name: str) -> list[Any] | None:
+    """The parsed content of `paths` from a JSON cache keyed by their names, sizes and
+    modification times, or None when there is no such cache (then parse, validate and call
+    `store_many_cached`). JSON keeps no line numbers: callers re-read the YAML to report errors.
+    """
+    import json
+
+    from .paths import cache_dir
+
+    try:
+        data = json.loads(_cache_file(paths, cache_name, cache_dir()).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, list) and len(data) == len(paths) else None
+
+
+def store_many_cached(paths: list[Path], cache_name: str, data: list[Any]) -> None:
+    """Remember what `paths` parsed to (after it validated)."""
+    import json
+    import os
+
+    from .paths import cache_dir
+
+    target = _cache_file(paths, cache_name, cache_dir())
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, target)
+    except (OSError, TypeError, ValueError):
+        pass  # not cacheable here: the next run parses the YAML again
+
+
+def _cache_file(paths: list[Path], cache_name: str, root: Path) -> Path:
+    from . import __version__
+    from .paths import fingerprint
+
+    listing = [f"{cache_name}:{__version__}"]
+    for path in paths:
+        st = path.stat()
+        listing.append(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+    return root / cache_name / f"{fingerprint(listing)}.json"

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
 
 from ..errors import KnowledgeBaseError, Problem
-from ..model import NodeKind
-from ..paths import shipped_kb_dir
+from ..model import NodeKind, Relation
+from ..paths import cache_dir, fingerprint, shipped_kb_dir
 from ..validation import Collector
 from ..yamlio import YamlError, load
-from .schema import ArtifactEntry, LicenseEntry, parse_artifacts, parse_license
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from .schema import (
+    SCHEMA_VERSION,
+    ArtifactEntry,
+    Clauses,
+    FactRef,
+    LicenseEntry,
+    UpstreamFact,
+    parse_artifacts,
+    parse_license,
+)
 
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
@@ -132,11 +142,95 @@ class KnowledgeBase:
         return self._license_urls.get(_norm_url(url))
 
 
-def load_kb(folder: Path | None = None) -> KnowledgeBase:
-    """Read and validate every file of the knowledge base; raise with every problem found."""
+INDEX_FORMAT = 1
+
+
+def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase:
+    """The knowledge base, from its compiled index when one matches the YAML files exactly
+    (their names, sizes and modification times), else read, validated and indexed anew.
+
+    Parsing ~200 YAML files costs a few hundred milliseconds; the index, a few. Any edit to a
+    YAML file changes its fingerprint, so the index can never be stale.
+    """
     root = folder or shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError([Problem(str(root), "knowledge base folder not found")])
+    index = _index_path(root) if use_index else None
+    if index is not None:
+        try:
+            return _from_index(json.loads(index.read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # missing, unreadable or from another version: rebuild it below
+    kb = _load_yaml(root)
+    if index is not None:
+        _write_index(index, kb)
+    return kb
+
+
+def _index_path(root: Path) -> Path:
+    listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{root.resolve()}"]
+    for sub in ("licenses", "models", "datasets", "services"):
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.endswith(".yaml"):
+                st = entry.stat()
+                listing.append(f"{sub}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return cache_dir() / "kb" / f"{fingerprint(listing)}.json"
+
+
+def _write_index(path: Path, kb: KnowledgeBase) -> None:
+    data = {
+        "format": INDEX_FORMAT,
+        "licenses": [_plain(asdict(x)) for x in kb.licenses.values()],
+        "artifacts": [_plain(asdict(x)) for x in kb.artifacts.values()],
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an index we cannot write only costs the YAML parse next time
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _from_index(data: dict[str, Any]) -> KnowledgeBase:
+    if data.get("format") != INDEX_FORMAT:
+        raise ValueError("index format")
+    licenses = [
+        LicenseEntry(**{**x, "clauses": Clauses(**x["clauses"]),
+                        **{k: tuple(x[k]) for k in ("hf_ids", "aliases", "urls", "sources")}})
+        for x in data["licenses"]
+    ]  # fmt: skip
+    artifacts = [
+        ArtifactEntry(**{
+            **x,
+            "kind": NodeKind(x["kind"]),
+            "license": FactRef(**x["license"]),
+            "upstream": tuple(
+                UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"])
+                for u in x["upstream"]
+            ),
+            **{k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")},
+        })
+        for x in data["artifacts"]
+    ]  # fmt: skip
+    return KnowledgeBase(licenses, artifacts)
+
+
+def _load_yaml(root: Path) -> KnowledgeBase:
+    """Read and validate every file of the knowledge base; raise with every problem found."""
     problems: list[Problem] = []
     licenses: list[LicenseEntry] = []
     artifacts: list[ArtifactEntry] = []

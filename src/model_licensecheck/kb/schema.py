@@ -54,8 +54,12 @@ class Clauses:
     naming: str | None
     output_training: str
     registration_required: bool
+    name_prefix: str | None = None
+    """Optional: the prefix the terms require of a derivative's name (checked against the
+    release name a policy gives)."""
 
 
+OPTIONAL_CLAUSES = frozenset({"name_prefix"})
 CLAUSE_NAMES: tuple[str, ...] = Clauses.__slots__
 
 
@@ -196,9 +200,9 @@ def parse_clauses(data: Mapping[str, Any], c: Collector, entry: str | None) -> C
     before = len(c.problems)
     f = Fields(data, c, entry, set(CLAUSE_NAMES), prefix="clauses.")
     for name in CLAUSE_NAMES:
-        if name not in data:
+        if name not in data and name not in OPTIONAL_CLAUSES:
             f.c.add("is required", entry, f"clauses.{name}")
-    nullable_text = ("acceptable_use_policy", "naming")
+    nullable_text = ("acceptable_use_policy", "naming", "name_prefix")
     nullable_int = ("user_cap", "revenue_cap")
     values: dict[str, Any] = {
         "commercial_use": f.choice("commercial_use", {k: k for k in COMMERCIAL}, "unknown"),

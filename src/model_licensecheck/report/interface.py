@@ -1,14 +1,12 @@
-"""One protocol for every report format, chosen by an enum."""
+"""One protocol for every report format, chosen by an enum; reporters are pure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from ..model import CheckResult
+from ..model import CheckResult
 
 
 class Format(StrEnum):
@@ -16,10 +14,33 @@ class Format(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
+    SPDX_JSON = "spdx-json"
+    SPDX_TV = "spdx-tv"
+    SPDX3 = "spdx3"
+    SARIF = "sarif"
+    CYCLONEDX = "cyclonedx"
+
+    @property
+    def extension(self) -> str:
+        """The file name ending used when several formats are written to a folder."""
+        return _EXTENSIONS[self]
+
+
+_EXTENSIONS = {
+    Format.TEXT: ".txt",
+    Format.JSON: ".json",
+    Format.MARKDOWN: ".md",
+    Format.SPDX_JSON: ".spdx.json",
+    Format.SPDX_TV: ".spdx",
+    Format.SPDX3: ".spdx3.jsonld",
+    Format.SARIF: ".sarif",
+    Format.CYCLONEDX: ".cdx.json",
+}
 
 
 class Reporter(Protocol):
-    """Renders check results; pure: same results, same text."""
+    """Renders check results; pure: same results (and SOURCE_DATE_EPOCH), same text."""
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """The report for one or several results, in the order given."""
@@ -27,12 +48,37 @@ class Reporter(Protocol):
 
 
 def reporter(fmt: Format, color: bool = False) -> Reporter:
-    """The reporter for a format."""
-    from .jsonreport import JsonReporter
-    from .text import TextReporter
-
+    """The reporter for a format (its module is imported only when asked for)."""
     match fmt:
         case Format.TEXT:
+            from .text import TextReporter
+
             return TextReporter(color=color)
         case Format.JSON:
+            from .jsonreport import JsonReporter
+
             return JsonReporter()
+        case Format.MARKDOWN:
+            from .markdown import MarkdownReporter
+
+            return MarkdownReporter()
+        case Format.SPDX_JSON:
+            from .spdx2 import Spdx2JsonReporter
+
+            return Spdx2JsonReporter()
+        case Format.SPDX_TV:
+            from .spdx2 import Spdx2TagValueReporter
+
+            return Spdx2TagValueReporter()
+        case Format.SPDX3:
+            from .spdx3 import Spdx3Reporter
+
+            return Spdx3Reporter()
+        case Format.SARIF:
+            from .sarif import SarifReporter
+
+            return SarifReporter()
+        case Format.CYCLONEDX:
+            from .cyclonedx import CycloneDxReporter
+
+            return CycloneDxReporter()

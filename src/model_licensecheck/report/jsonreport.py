@@ -10,7 +10,8 @@ from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense,
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added `obligations`, `gate.notes` and `policy` (additive: 1.0 readers still work)."""
 
 
 def _evidence(ev: Evidence) -> dict[str, Any]:
@@ -98,7 +99,22 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
             "summary": v.summary,
             "drivers": [f.rule_id + ":" + f.ancestor for f in v.drivers],
         },
-        "gate": {"passed": result.gate.passed, "reasons": list(result.gate.reasons)},
+        "gate": {
+            "passed": result.gate.passed,
+            "reasons": list(result.gate.reasons),
+            "notes": list(result.gate.notes),
+        },
+        "policy": result.policy,
+        "obligations": [
+            {
+                "condition": o.condition,
+                "action": o.action,
+                "ancestors": list(o.ancestors),
+                "license": o.license_id,
+                "reference": o.reference,
+            }
+            for o in result.obligations
+        ],
         "lineage": {
             "root": lineage.root,
             "nodes": [

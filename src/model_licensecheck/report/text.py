@@ -65,10 +65,15 @@ class TextReporter:
         if v.conditions:
             lines.append("  conditions: " + ", ".join(str(c) for c in v.conditions))
         gate = "passed" if result.gate.passed else "FAILED (" + "; ".join(result.gate.reasons) + ")"
-        lines.append(f"  gate: {gate}")
+        lines.append(f"  gate: {gate}" + (f" [policy {result.policy}]" if result.policy else ""))
+        lines.extend(f"    - {note}" for note in result.gate.notes)
         lines.append("")
         lines.append(self._s("Lineage", bold=True))
         lines.extend(self._tree(result))
+        if result.obligations:
+            lines.append("")
+            lines.append(self._s("To do", bold=True))
+            lines.extend(f"  [ ] {o.action}" for o in result.obligations)
         if result.findings:
             lines.append("")
             lines.append(self._s("Findings", bold=True))

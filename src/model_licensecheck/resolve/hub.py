@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import InputError
 from ..kb.loader import KnowledgeBase
 from ..model import NodeKind, Relation, SourceKind
+from ..paths import cache_dir as default_cache_dir
 from ..yamlio import LineDict
 from .card import MAX_CARD_BYTES, Card, card_claims, parse_card
 from .config import config_claims
@@ -26,20 +27,6 @@ CACHE_TTL_SECONDS = 24 * 3600
 CACHE_FORMAT = 1
 TOKEN_TIP = "set HF_TOKEN (or pass --token) with access to the repo"  # noqa: S105 - advice, not a secret
 _EXPAND = ["cardData", "sha", "gated", "siblings", "private"]
-
-
-def default_cache_dir() -> Path:
-    """$MODEL_LICENSECHECK_CACHE, else $XDG_CACHE_HOME/model-licensecheck, else ~/.cache/…"""
-    explicit = os.environ.get("MODEL_LICENSECHECK_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "model-licensecheck"
-
-
-def hub_offline_from_env() -> bool:
-    """HF_HUB_OFFLINE, read the way the Hub's own tools read it."""
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "on", "yes", "true")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..model import NodeKind, Relation, SourceKind
-from .card import MAX_CARD_BYTES, card_claims, decode_text, parse_card
-from .config import config_claims, merge_claims
 from .interface import ArtifactFacts, EdgeClaim, LicenseClaim, is_hub_id
 
 if TYPE_CHECKING:
@@ -74,6 +72,8 @@ def classify(text: str) -> Target:
 
 def read_text(path: Path, where: str) -> str:
     """A small text file's content, or an input error naming what is wrong."""
+    from .card import MAX_CARD_BYTES, decode_text
+
     try:
         size = path.stat().st_size
         if size > MAX_CARD_BYTES:
@@ -88,6 +88,10 @@ def read_text(path: Path, where: str) -> str:
 
 def local_facts(target: Target, kb: KnowledgeBase) -> ArtifactFacts:
     """The root's facts from a local card, config, merge config or model folder."""
+    # Card, prose and config parsing are imported here: checking a Hub id needs none of them.
+    from .card import card_claims, parse_card
+    from .config import config_claims, merge_claims
+
     assert target.path is not None
     root_id = target.text.rstrip("/") or target.text
     if target.kind is TargetKind.FOLDER:
@@ -110,6 +114,9 @@ def local_facts(target: Target, kb: KnowledgeBase) -> ArtifactFacts:
 
 
 def _folder_facts(folder: Path, root_id: str, kb: KnowledgeBase) -> ArtifactFacts:
+    from .card import card_claims, parse_card
+    from .config import config_claims, merge_claims
+
     edges: list[EdgeClaim] = []
     notes: list[str] = []
     claim: LicenseClaim | None = None

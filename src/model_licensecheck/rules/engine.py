@@ -110,7 +110,7 @@ def _finding(
         fields.update(extra)
     conditions = tuple(
         sorted(
-            Condition(c.id, c.value.format_map(fields) if c.value else None)
+            Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
             for c in rule.conditions
         )
     )

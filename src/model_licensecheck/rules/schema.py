@@ -14,7 +14,7 @@ from ..kb.schema import CLAUSE_NAMES, COMMERCIAL, COPYLEFT, OUTPUT_TRAINING
 from ..model import NodeKind, Status
 from ..paths import shipped_rules_dir
 from ..validation import Collector, Fields
-from ..yamlio import YamlError, load
+from ..yamlio import YamlError, load, load_many_cached, store_many_cached
 from .pathpattern import PathPattern, PatternError
 
 SCHEMA_VERSION = 1
@@ -78,7 +78,7 @@ def _parse_when(data: Mapping[str, Any], c: Collector, rule_id: str) -> dict[str
             if bad:
                 choices = ", ".join(_CLAUSE_VALUES[key])
                 c.add(f"must be one of {choices}", rule_id, f.where(key))
-        elif key in ("user_cap", "revenue_cap", "acceptable_use_policy", "naming"):
+        elif key in ("user_cap", "revenue_cap", "acceptable_use_policy", "naming", "name_prefix"):
             if value != "set":
                 c.add("may only be `set` (the clause is present)", rule_id, f.where(key))
         elif (key in CLAUSE_NAMES or key in _NODE_PREDICATES) and not isinstance(value, bool):
@@ -171,28 +171,52 @@ def _parse_rule(raw: Mapping[str, Any], c: Collector, where: str) -> Rule | None
     )
 
 
-def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
-    """The shipped rules plus those in `extra_dirs`; raise with every problem of every file."""
+STANCES = {"share_alike_data_reaches_weights": "share-alike-data.yaml"}
+"""Policy stances that add a shipped rule file from `rules/stances/` when switched on."""
+
+
+def _read_rule_file(path: Path, c: Collector) -> Any:
+    try:
+        return load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError) as exc:
+        c.add(str(exc))
+        return None
+
+
+def load_rules(extra_dirs: Sequence[Path] = (), stances: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """The shipped rules, the stance files asked for, and the rules in `extra_dirs`; raise with
+    every problem of every file."""
     problems: list[Problem] = []
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    folders = [(shipped_rules_dir(), "rules")] + [(Path(d), str(d)) for d in extra_dirs]
-    for folder, label in folders:
+    shipped = shipped_rules_dir()
+    batches: list[tuple[str, list[Path]]] = [
+        ("rules", sorted([*shipped.glob("*.yaml"), *shipped.glob("*.yml")])),
+        ("rules/stances", [shipped / "stances" / STANCES[s] for s in stances]),
+    ]
+    for d in extra_dirs:
+        folder = Path(d)
         if not folder.is_dir():
-            problems.append(Problem(label, "rules folder not found"))
+            problems.append(Problem(str(d), "rules folder not found"))
             continue
         files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-        if not files and folder != shipped_rules_dir():
-            problems.append(Problem(label, "no .yaml rule files in this folder"))
-        for path in files:
+        if not files:
+            problems.append(Problem(str(d), "no .yaml rule files in this folder"))
+        batches.append((str(d), files))
+    for index, (label, files) in enumerate(batches):
+        shipped_batch = index < 2  # ours: cached; a user's folder is always read afresh
+        cached = load_many_cached(files, "rules") if shipped_batch and files else None
+        parsed_batch: list[Any] = []
+        for i, path in enumerate(files):
             name = f"{label.rstrip('/')}/{path.name}"
             c = Collector(name)
-            try:
-                data = load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, YamlError) as exc:
-                c.add(str(exc))
-                data = None
+            data = cached[i] if cached is not None else _read_rule_file(path, c)
             parsed = parse_rule_file(data, c) if not c.problems else []
+            if c.problems and cached is not None:  # JSON has no lines: re-read for them
+                c = Collector(name)
+                data = _read_rule_file(path, c)
+                parsed = parse_rule_file(data, c) if not c.problems else []
+            parsed_batch.append(data)
             problems.extend(c.problems)
             for rule in parsed:
                 if rule.id in seen:
@@ -200,6 +224,8 @@ def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
                                             rule.id, "id"))  # fmt: skip
                 seen[rule.id] = name
                 rules.append(rule)
+        if shipped_batch and cached is None and files and not problems:
+            store_many_cached(files, "rules", parsed_batch)
     if problems:
         raise RuleFileError(problems)
     return tuple(rules)

@@ -8,7 +8,6 @@ from ..model import (
     Condition,
     Edge,
     Finding,
-    GateResult,
     Lineage,
     Status,
     UnknownLicense,
@@ -20,7 +19,6 @@ from ..rules.pathpattern import PathPattern
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.PROHIBITED, Status.UNKNOWN})
 FAIL_CLOSED_RULE = "builtin-fail-closed"
 _WEIGHTS = PathPattern.parse("weight*")
 
@@ -79,15 +77,3 @@ def _summary(status: Status, conditions: Iterable[Condition], drivers: Sequence[
         Status.PROHIBITED: "Commercial use is prohibited",
     }[status]
     return f"{lead}. {first.message}{more}"
-
-
-def gate(verdict: Verdict, fail_on: frozenset[Status] = DEFAULT_FAIL_ON,
-         deny_conditions: frozenset[str] = frozenset()) -> GateResult:  # fmt: skip
-    """Fail on the listed statuses and on any denied condition."""
-    reasons: list[str] = []
-    if verdict.status in fail_on:
-        reasons.append(f"verdict is {verdict.status.label}")
-    for cond in verdict.conditions:
-        if cond.id in deny_conditions:
-            reasons.append(f"condition {cond} is denied")
-    return GateResult(not reasons, tuple(reasons))

@@ -1,0 +1,51 @@
+"""Benchmark: cold start of `licensecheck databricks/dolly-v2-12b --offline` as a new process.
+
+Prints the median wall time of each command over N alternating runs, and the ratios to
+`python -c pass` measured in the same run (target: at most 5x). The knowledge-base index is
+built once before timing (as any earlier run would have), so this measures a normal start.
+
+Run: python bench/cold_start.py [--runs 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    exe = shutil.which("licensecheck", path=str(Path(sys.executable).parent))
+    if exe is None:
+        raise SystemExit("licensecheck is not installed next to this Python")
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import click'": [sys.executable, "-c", "import click"],
+        "licensecheck dolly --offline": [exe, "databricks/dolly-v2-12b", "--offline"],
+    }
+    timed(commands["licensecheck dolly --offline"])  # build the knowledge-base index once
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, cmd in commands.items():
+            times[name].append(timed(cmd))
+    base = statistics.median(times["python -c pass"])
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:32s} median {median * 1000:7.1f} ms   ratio {median / base:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

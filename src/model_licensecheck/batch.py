@@ -1,0 +1,143 @@
+"""Batch audits: read a manifest of models, check them together, summarise the outcome."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ExitCode, InputError, LicensecheckError
+from .model import CheckResult
+from .resolve.card import MAX_CARD_BYTES, decode_text
+from .resolve.local import CARD_NAMES
+from .yamlio import YamlError, load
+
+if TYPE_CHECKING:
+    from .checker import Checker
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """One model to audit: a Hub id, card, config or folder; optionally a pinned revision."""
+
+    target: str
+    revision: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """The outcome for one manifest entry: a result, or the error that stopped its check."""
+
+    entry: ManifestEntry
+    outcome: CheckResult | LicensecheckError
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """This entry's share of the audit's exit code."""
+        if isinstance(self.outcome, LicensecheckError):
+            return self.outcome.exit_code
+        return ExitCode.PASSED if self.outcome.gate.passed else ExitCode.GATE_FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Every entry's outcome, in manifest order."""
+
+    entries: tuple[AuditEntry, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The worst entry's exit code (3 > 2 > 1 > 0)."""
+        return max((e.exit_code for e in self.entries), default=ExitCode.PASSED)
+
+    @property
+    def results(self) -> tuple[CheckResult, ...]:
+        """The entries that could be checked."""
+        return tuple(e.outcome for e in self.entries if isinstance(e.outcome, CheckResult))
+
+    def counts(self) -> Mapping[str, int]:
+        """How many entries got each verdict (and how many could not be checked)."""
+        counter: Counter[str] = Counter()
+        for e in self.entries:
+            if isinstance(e.outcome, CheckResult):
+                counter[e.outcome.verdict.status.label] += 1
+            else:
+                counter["error"] += 1
+        return dict(sorted(counter.items()))
+
+    def summary(self) -> str:
+        """One sentence: how many passed the gate, and the verdict counts."""
+        passed = sum(1 for e in self.entries if e.exit_code == ExitCode.PASSED)
+        counts = ", ".join(f"{n} {label}" for label, n in self.counts().items())
+        return f"{passed} of {len(self.entries)} models pass the gate ({counts})."
+
+
+def read_manifest(path: Path) -> list[ManifestEntry]:
+    """A text list of targets, a YAML list (strings or {id, revision, notes}), or a folder
+    whose subfolders are local model folders."""
+    if path.is_dir():
+        entries = [
+            ManifestEntry(str(sub))
+            for sub in sorted(path.iterdir())
+            if sub.is_dir() and not sub.name.startswith(".")
+            and any((sub / n).is_file() for n in (*CARD_NAMES, "config.json",
+                                                   "adapter_config.json"))
+        ]  # fmt: skip
+        if not entries:
+            raise InputError(f"{path}: no model folders (with a README.md or config) inside")
+        return entries
+    try:
+        if path.stat().st_size > MAX_CARD_BYTES:
+            raise InputError(f"{path}: the manifest is larger than {MAX_CARD_BYTES} bytes")
+        text = decode_text(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
+    if path.suffix.lower() in (".yml", ".yaml"):
+        return _yaml_manifest(text, path)
+    entries = []
+    for line in text.splitlines():
+        item = line.split("#", 1)[0].strip()
+        if item:
+            entries.append(ManifestEntry(item))
+    if not entries:
+        raise InputError(f"{path}: the manifest lists no models")
+    return entries
+
+
+def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
+    try:
+        data = load(text)
+    except YamlError as exc:
+        raise InputError(f"{path}: malformed YAML manifest: {exc}") from None
+    if isinstance(data, Mapping):
+        version = data.get("schema_version", 1)
+        if version != 1:
+            raise InputError(f"{path}: unsupported schema_version {version!r} (this tool reads 1)")
+        data = data.get("models")
+    if not isinstance(data, list) or not data:
+        raise InputError(f"{path}: a YAML manifest is a list of models (or `models:` of one)")
+    entries: list[ManifestEntry] = []
+    for i, item in enumerate(data):
+        if isinstance(item, str) and item.strip():
+            entries.append(ManifestEntry(item.strip()))
+            continue
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            raise InputError(f"{path}: models[{i}] must be an id or a mapping with `id`")
+        unknown = set(item) - {"id", "revision", "notes"}
+        if unknown:
+            raise InputError(f"{path}: models[{i}] has unknown keys: {', '.join(sorted(unknown))}")
+        revision, notes = item.get("revision"), item.get("notes")
+        if revision is not None and not isinstance(revision, str):
+            raise InputError(f"{path}: models[{i}].revision must be a string")
+        entries.append(ManifestEntry(item["id"], revision, str(notes) if notes else None))
+    return entries
+
+
+def run_audit(checker: Checker, entries: Sequence[ManifestEntry]) -> AuditResult:
+    """Check every entry in one pass (shared ancestors are fetched once)."""
+    revisions = {e.target: e.revision for e in entries if e.revision}
+    outcomes = checker.check_many([e.target for e in entries], revisions=revisions)
+    return AuditResult(tuple(AuditEntry(e, o) for e, o in zip(entries, outcomes, strict=True)))

@@ -1,0 +1,83 @@
+"""Audit reports: the summary table, the summary JSON, and per-model report files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..batch import AuditResult
+from ..errors import LicensecheckError
+from .common import slug
+from .interface import Format, reporter
+from .jsonreport import SCHEMA_VERSION, dumps, error_dict, to_dict
+
+
+def audit_dict(result: AuditResult) -> dict[str, Any]:
+    """The audit as JSON data: a summary, then every model's report in manifest order."""
+    models: list[dict[str, Any]] = []
+    for e in result.entries:
+        if isinstance(e.outcome, LicensecheckError):
+            data = error_dict(e.entry.target, int(e.outcome.exit_code), e.outcome.one_line())
+        else:
+            data = to_dict(e.outcome)
+        if e.entry.revision or e.entry.notes:
+            data["manifest"] = {"revision": e.entry.revision, "notes": e.entry.notes}
+        models.append(data)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "summary": {
+            "models": len(result.entries),
+            "passed": sum(1 for e in result.entries if e.exit_code == 0),
+            "verdicts": dict(result.counts()),
+            "exit_code": int(result.exit_code),
+            "sentence": result.summary(),
+        },
+        "models": models,
+    }
+
+
+def audit_table(result: AuditResult) -> str:
+    """One line per model: verdict, gate, conditions; then the summary sentence."""
+    rows: list[tuple[str, str, str, str]] = []
+    for e in result.entries:
+        if isinstance(e.outcome, LicensecheckError):
+            rows.append((e.entry.target, "error", f"exit {int(e.outcome.exit_code)}",
+                         e.outcome.one_line()))  # fmt: skip
+        else:
+            r = e.outcome
+            conds = ", ".join(sorted({c.id for c in r.verdict.conditions})) or "-"
+            rows.append((r.subject.node_id, r.verdict.status.label,
+                         "pass" if r.gate.passed else "FAIL", conds))  # fmt: skip
+    header = ("model", "verdict", "gate", "conditions")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row))
+        for row in [header, *rows]
+    ]
+    return "\n".join([*lines, "", result.summary()]) + "\n"
+
+
+def write_model_reports(
+    result: AuditResult,
+    folder: Path,
+    formats: Sequence[Format],
+    write: Callable[[Path, str], None],
+) -> None:
+    """Each checked model's reports as `<slug><ext>`, and `summary.json`."""
+    used: set[str] = set()
+    for e in result.entries:
+        if isinstance(e.outcome, LicensecheckError):
+            continue
+        name = slug(e.outcome.subject.node_id)
+        while name in used:
+            name += "-"
+        used.add(name)
+        for fmt in formats:
+            body = (
+                dumps(to_dict(e.outcome))
+                if fmt is Format.JSON
+                else reporter(fmt).render([e.outcome])
+            )
+            write(folder / f"{name}{fmt.extension}", body)
+    write(folder / "summary.json", dumps(audit_dict(result)))

@@ -1,0 +1,316 @@
+"""Policy files: what passes the gate, the deployment the verdict is judged against, stances on
+questions where reasonable people differ, allow/deny lists and waivers (DESIGN §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem, ValidationError
+from ..kb.loader import KnowledgeBase
+from ..model import Condition, Finding, GateResult, Lineage, Relation, Status
+from ..validation import Collector, Fields
+from ..yamlio import YamlError, load
+
+SCHEMA_VERSION = 1
+DISTRIBUTIONS = ("redistribute-weights", "hosted-service", "internal")
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.PROHIBITED, Status.UNKNOWN})
+
+# Obligations that only bind when the weights (or a derivative) are handed to others.
+_DISTRIBUTION_ONLY = frozenset({"attribution", "share-alike", "copyleft", "no-derivatives"})
+
+
+class PolicyError(ValidationError):
+    """The policy file is invalid."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("policy file", problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """How the model will be used: caps are judged as numbers, names against prefixes."""
+
+    monthly_active_users: int | None = None
+    annual_revenue_usd: int | None = None
+    distribution: str | None = None
+    jurisdiction: str | None = None
+    release_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    """Legal readings where reasonable people differ; defaults follow DESIGN §5."""
+
+    share_alike_data_reaches_weights: bool = False
+    service_terms_bind_downstream: bool = True
+    quantization_is_derivative: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An approved exception for a model (the whole subject) or one finding (`rule:ancestor`)."""
+
+    reason: str
+    approved_by: str
+    expires: dt.date
+    model: str | None = None
+    finding: str | None = None
+
+    @property
+    def target(self) -> str:
+        """What the waiver covers, as written."""
+        return self.finding or self.model or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated policy file."""
+
+    fail_on: frozenset[Status] = DEFAULT_FAIL_ON
+    deny_conditions: frozenset[str] = frozenset()
+    allow_models: frozenset[str] = frozenset()
+    deny_models: frozenset[str] = frozenset()
+    allow_licenses: frozenset[str] = frozenset()
+    deny_licenses: frozenset[str] = frozenset()
+    deployment: Deployment = field(default_factory=Deployment)
+    stance: Stance = field(default_factory=Stance)
+    waivers: tuple[Waiver, ...] = ()
+    source: str | None = None
+
+
+def load_policy(path: Path, kb: KnowledgeBase | None = None) -> Policy:
+    """Read and validate a policy file; raise with every problem, each with its field."""
+    c = Collector(str(path))
+    try:
+        data = load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError) as exc:
+        raise PolicyError([Problem(str(path), str(exc))]) from None
+    if not isinstance(data, Mapping):
+        raise PolicyError([Problem(str(path), "must be a YAML mapping")])
+    policy = parse_policy(data, c, kb)
+    if c.problems:
+        raise PolicyError(c.problems)
+    return replace(policy, source=str(path))
+
+
+def parse_policy(data: Mapping[str, Any], c: Collector, kb: KnowledgeBase | None) -> Policy:
+    """Validate a policy's content; problems go to `c`."""
+    f = Fields(data, c, None, {"schema_version", "gate", "deployment", "stance", "allow", "deny",
+                               "waivers"})  # fmt: skip
+    version = f.get("schema_version", int)
+    if version and version != SCHEMA_VERSION:
+        c.add(f"unsupported schema_version {version} (this tool reads {SCHEMA_VERSION})")
+    gate = Fields(f.mapping("gate", required=False), c, None,
+                  {"fail_on", "deny_conditions"}, prefix="gate.")  # fmt: skip
+    fail_on: set[Status] = set()
+    for name in gate.strings("fail_on") if "fail_on" in gate.data else ("prohibited", "unknown"):
+        try:
+            fail_on.add(Status.parse(name))
+        except ValueError as exc:
+            c.add(str(exc), None, "gate.fail_on")
+    dep = Fields(f.mapping("deployment", required=False), c, None,
+                 {"monthly_active_users", "annual_revenue_usd", "distribution", "jurisdiction",
+                  "release_name"}, prefix="deployment.")  # fmt: skip
+    distribution = dep.optional_text("distribution")
+    if distribution is not None and distribution not in DISTRIBUTIONS:
+        c.add(f"must be one of {', '.join(DISTRIBUTIONS)}", None, "deployment.distribution")
+    users: int | None = dep.get("monthly_active_users", int, None)
+    revenue: int | None = dep.get("annual_revenue_usd", int, None)
+    for name, value in (("monthly_active_users", users), ("annual_revenue_usd", revenue)):
+        if value is not None and value < 0:
+            c.add("must not be negative", None, f"deployment.{name}")
+    stance = Fields(f.mapping("stance", required=False), c, None, set(Stance.__slots__),
+                    prefix="stance.")  # fmt: skip
+    lists: dict[str, dict[str, frozenset[str]]] = {}
+    for side in ("allow", "deny"):
+        lf = Fields(f.mapping(side, required=False), c, None, {"models", "licenses"},
+                    prefix=f"{side}.")  # fmt: skip
+        licenses = lf.strings("licenses")
+        normalized = set()
+        for lic in licenses:
+            hit = kb.find_license(lic) if kb is not None else None
+            if kb is not None and hit is None:
+                c.add(f"unknown license {lic!r}", None, f"{side}.licenses")
+            normalized.add(hit.entry.id if hit is not None else lic)
+        lists[side] = {"models": frozenset(m.lower() for m in lf.strings("models")),
+                       "licenses": frozenset(normalized)}  # fmt: skip
+    waivers = [_waiver(raw, c, i) for i, raw in enumerate(f.get("waivers", list, []))]
+    return Policy(
+        fail_on=frozenset(fail_on),
+        deny_conditions=frozenset(gate.strings("deny_conditions")),
+        allow_models=lists["allow"]["models"],
+        deny_models=lists["deny"]["models"],
+        allow_licenses=lists["allow"]["licenses"],
+        deny_licenses=lists["deny"]["licenses"],
+        deployment=Deployment(
+            users,
+            revenue,
+            distribution,
+            dep.optional_text("jurisdiction"),
+            dep.optional_text("release_name"),
+        ),
+        stance=Stance(**{k: stance.get(k, bool, getattr(Stance(), k)) for k in Stance.__slots__}),
+        waivers=tuple(w for w in waivers if w is not None),
+    )
+
+
+def _waiver(raw: object, c: Collector, i: int) -> Waiver | None:
+    where = f"waivers[{i}]"
+    if not isinstance(raw, Mapping):
+        c.add("must be a mapping", None, where)
+        return None
+    before = len(c.problems)
+    f = Fields(raw, c, None, {"model", "finding", "reason", "approved_by", "expires"},
+               prefix=f"{where}.")  # fmt: skip
+    model, finding = f.optional_text("model"), f.optional_text("finding")
+    if (model is None) == (finding is None):
+        c.add("must name exactly one of `model` or `finding` (rule_id:ancestor)", None, where)
+    if finding is not None and ":" not in finding:
+        c.add("must be `rule_id:ancestor`", None, f"{where}.finding")
+    expires = raw.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError:
+            expires = None
+    if not isinstance(expires, dt.date):
+        c.add("must be a date (YYYY-MM-DD)", None, f"{where}.expires")
+    reason, approver = f.text("reason"), f.text("approved_by")
+    if len(c.problems) > before or not isinstance(expires, dt.date):
+        return None
+    return Waiver(reason, approver, expires, model, finding)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOutcome:
+    """Findings as the deployment profile and stances leave them, and what the gate says."""
+
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+
+def apply_deployment(
+    findings: Sequence[Finding], lineage: Lineage, policy: Policy, kb: KnowledgeBase
+) -> PolicyOutcome:
+    """Judge conditions against the deployment: caps as numbers, the release name against a
+    required prefix, distribution-only obligations dropped for internal or hosted use."""
+    dep, stance = policy.deployment, policy.stance
+    out: list[Finding] = []
+    notes: list[str] = []
+    for f in findings:
+        kept: list[Condition] = []
+        status = f.status
+        message = f.message
+        for cond in f.conditions:
+            verdict = _judge_condition(cond, f, dep, stance, kb)
+            if verdict is None:
+                kept.append(cond)
+                continue
+            new_status, why = verdict
+            notes.append(f"policy: {f.rule_id} on {f.ancestor}: {why}")
+            message += f" [policy: {why}]"
+            if new_status is Status.PROHIBITED:
+                status = Status.PROHIBITED
+                kept.append(cond)
+        if (not stance.quantization_is_derivative and f.rule_id == "weights-no-derivatives"
+                and f.path and all(e.relation is Relation.QUANTIZED for e in f.path)):  # fmt: skip
+            notes.append(f"policy: a quantization is not a derivative; {f.ancestor}'s "
+                         "no-derivatives term does not apply")  # fmt: skip
+            continue
+        if status is Status.CONDITIONAL and not kept:
+            status = Status.ALLOWED
+        out.append(replace(f, status=status, conditions=tuple(kept), message=message))
+    ordered = sorted(out, key=lambda f: (-f.status, f.rule_id, f.ancestor))
+    return PolicyOutcome(tuple(ordered), tuple(notes))
+
+
+def _judge_condition(
+    cond: Condition, f: Finding, dep: Deployment, stance: Stance, kb: KnowledgeBase
+) -> tuple[Status, str] | None:
+    """None keeps the condition; else the status it leads to and why."""
+    if cond.id == "user-cap" and cond.value and dep.monthly_active_users is not None:
+        cap = int(cond.value)
+        if dep.monthly_active_users > cap:
+            why = (f"{dep.monthly_active_users} monthly active users is above the cap of {cap}: "
+                   "a separate license is needed")  # fmt: skip
+            return Status.PROHIBITED, why
+        return Status.ALLOWED, f"{dep.monthly_active_users} monthly active users is within {cap}"
+    if cond.id == "revenue-cap" and cond.value and dep.annual_revenue_usd is not None:
+        cap = int(cond.value)
+        if dep.annual_revenue_usd > cap:
+            why = (f"annual revenue of USD {dep.annual_revenue_usd} is above the cap of USD "
+                   f"{cap}: a separate license is needed")  # fmt: skip
+            return Status.PROHIBITED, why
+        return Status.ALLOWED, f"annual revenue of USD {dep.annual_revenue_usd} is within {cap}"
+    if cond.id == "naming" and cond.value and dep.release_name is not None:
+        if not dep.release_name.lower().startswith(cond.value.lower()):
+            return Status.PROHIBITED, (f"the release name {dep.release_name!r} does not start "
+                                       f"with {cond.value!r} as the license requires")  # fmt: skip
+        return None  # the prefix is met; the display requirement stays an obligation
+    if cond.id == "service-terms" and not stance.service_terms_bind_downstream:
+        return Status.ALLOWED, "service terms on generated data are taken not to bind downstream"
+    if dep.distribution in ("internal", "hosted-service") and cond.id in _DISTRIBUTION_ONLY:
+        entry = kb.licenses.get(f.license_id or "")
+        network = entry is not None and entry.clauses.copyleft == "network"
+        if cond.id == "copyleft" and network and dep.distribution == "hosted-service":
+            return None
+        return (
+            Status.ALLOWED,
+            f"{cond.id} binds only distribution, and the use is {dep.distribution}",
+        )
+    return None
+
+
+def gate_with_policy(
+    findings: Sequence[Finding],
+    lineage: Lineage,
+    concluded: Mapping[str, tuple[str, ...]],
+    policy: Policy,
+    today: dt.date,
+) -> GateResult:
+    """The gate: failing statuses and denied conditions, less allowed licenses and waivers;
+    deny lists fail whatever the verdict; an allowed or waived model passes."""
+    subject = lineage.root.lower()
+    reasons: list[str] = []
+    notes: list[str] = []
+    active: dict[str, Waiver] = {}
+    for w in policy.waivers:
+        if w.expires < today:
+            notes.append(f"waiver for {w.target} expired on {w.expires.isoformat()} and no "
+                         "longer applies")  # fmt: skip
+        else:
+            active[w.target.lower()] = w
+    for node_id in lineage.nodes:
+        if node_id.lower() in policy.deny_models:
+            reasons.append(f"{node_id} is on the policy's deny list")
+    for node_id, licenses in sorted(concluded.items()):
+        for lic in licenses:
+            if lic in policy.deny_licenses:
+                reasons.append(f"{node_id} carries {lic}, which the policy denies")
+    for f in findings:
+        key = f"{f.rule_id}:{f.ancestor}".lower()
+        waived = active.get(key)
+        if waived is not None:
+            notes.append(f"finding {f.rule_id}:{f.ancestor} waived by {waived.approved_by} until "
+                         f"{waived.expires.isoformat()}: {waived.reason}")  # fmt: skip
+            continue
+        if f.license_id is not None and f.license_id in policy.allow_licenses:
+            continue
+        if f.status in policy.fail_on:
+            reasons.append(f"{f.status.label}: {f.rule_id} on {f.ancestor}")
+        for cond in f.conditions:
+            if cond.id in policy.deny_conditions:
+                reasons.append(f"condition {cond} ({f.rule_id} on {f.ancestor}) is denied")
+    if subject in policy.allow_models and not any("deny list" in r for r in reasons):
+        notes.append(f"{lineage.root} is on the policy's allow list")
+        reasons = []
+    model_waiver = active.get(subject)
+    if model_waiver is not None and reasons:
+        notes.append(f"{lineage.root} waived by {model_waiver.approved_by} until "
+                     f"{model_waiver.expires.isoformat()}: {model_waiver.reason}")  # fmt: skip
+        reasons = []
+    return GateResult(not reasons, tuple(dict.fromkeys(reasons)), tuple(notes))

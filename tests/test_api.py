@@ -1,0 +1,63 @@
+"""The Python API that MLOps pipelines use: check, audit, render, typed results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import model_licensecheck as mlc
+
+from .conftest import FIXTURES
+
+
+def test_public_api_is_small_and_declared() -> None:
+    assert {"check", "audit", "render", "CheckResult", "Status", "Policy"} <= set(mlc.__all__)
+    for name in mlc.__all__:
+        assert hasattr(mlc, name), name
+
+
+def test_check_returns_a_typed_result() -> None:
+    result = mlc.check("databricks/dolly-v2-12b", offline=True)
+    assert result.verdict.status is mlc.Status.ALLOWED
+    assert result.gate.passed
+    data = json.loads(mlc.render(result, "json"))
+    assert data["subject"]["id"] == "databricks/dolly-v2-12b"
+
+
+def test_check_raises_input_errors_not_verdicts() -> None:
+    with pytest.raises(mlc.InputError):
+        mlc.check(str(FIXTURES / "cards" / "empty.md"), offline=True)
+    with pytest.raises(mlc.ResolutionError):
+        mlc.check("nobody/nothing", offline=True)
+
+
+def test_pre_release_gate_refuses_a_more_permissive_license(tmp_path: Path) -> None:
+    """The README's pipeline example: refuse to publish a fine-tune whose card declares a
+    license more permissive than its upstream allows."""
+    card = tmp_path / "README.md"
+    card.write_text(
+        "---\nlicense: apache-2.0\nbase_model: meta-llama/Llama-2-7b-hf\n---\nOur tune.\n",
+        encoding="utf-8",
+    )
+    result = mlc.check(str(card), offline=True)
+    conflicts = [f for f in result.findings if "license-conflict" in {c.id for c in f.conditions}]
+    assert conflicts and conflicts[0].ancestor == "meta-llama/Llama-2-7b-hf"
+
+
+def test_audit_accepts_a_list_or_a_manifest() -> None:
+    from_list = mlc.audit(["databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3"], offline=True)
+    assert from_list.exit_code == mlc.ExitCode.GATE_FAILED
+    assert [e.outcome.verdict.status for e in from_list.entries  # type: ignore[union-attr]
+            ] == [mlc.Status.ALLOWED, mlc.Status.PROHIBITED]  # fmt: skip
+    from_file = mlc.audit(FIXTURES / "manifests" / "models.yaml", offline=True)
+    assert from_file.exit_code == mlc.ExitCode.PASSED
+
+
+def test_policy_can_be_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("schema_version: 1\ngate: {fail_on: [prohibited]}\n", encoding="utf-8")
+    result = mlc.check(str(FIXTURES / "cards" / "unknown-base.md"), offline=True, policy=path)
+    assert result.verdict.status is mlc.Status.UNKNOWN
+    assert result.gate.passed  # unknown does not fail this policy's gate
