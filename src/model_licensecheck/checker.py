@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from . import __version__
 from .errors import InputError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
 from .model import CheckResult, Lineage, Subject
+from .paths import gc_paused
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
@@ -43,8 +45,12 @@ class CheckOptions:
     refresh: bool = False
     """Ignore cached Hub metadata and fetch again."""
     cache_dir: Path | None = None
-    hub_timeout: float = 10.0
-    hub_retries: int = 3
+    hub_timeout: float = field(default_factory=lambda: _env_number("HUB_TIMEOUT", 10.0))
+    """Seconds per Hub request ($MODEL_LICENSECHECK_HUB_TIMEOUT)."""
+    hub_retries: int = field(default_factory=lambda: int(_env_number("HUB_RETRIES", 3)))
+    """Retries after a 429/5xx/timeout ($MODEL_LICENSECHECK_HUB_RETRIES)."""
+    hub_backoff: float = field(default_factory=lambda: _env_number("HUB_BACKOFF", 0.5))
+    """First retry delay in seconds, doubled each time ($MODEL_LICENSECHECK_HUB_BACKOFF)."""
 
 
 class Checker:
@@ -79,6 +85,7 @@ class Checker:
             refresh=self.options.refresh,
             timeout=self.options.hub_timeout,
             retries=self.options.hub_retries,
+            backoff=self.options.hub_backoff,
         )
         return (hub, kb_source)
 
@@ -142,6 +149,10 @@ class Checker:
         return self._judge(Target(target or lineage.root, TargetKind.HUB_ID), lineage)
 
     def _judge(self, target: Target, lineage: Lineage) -> CheckResult:
+        with gc_paused():
+            return self._judge_now(target, lineage)
+
+    def _judge_now(self, target: Target, lineage: Lineage) -> CheckResult:
         policy = self.options.policy
         evaluation = evaluate(lineage, self.kb, self.rules)
         findings = evaluation.findings + tuple(fail_closed(lineage, evaluation.findings))
@@ -173,6 +184,17 @@ class Checker:
             )
         reason = getattr(result, "reason", "")
         return InputError(f"{target}: no such model on the Hub or in the knowledge base ({reason})")
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(f"MODEL_LICENSECHECK_{name}", "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise InputError(f"MODEL_LICENSECHECK_{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise InputError(f"MODEL_LICENSECHECK_{name} must not be negative")
+    return value
 
 
 def _is_hub_target(text: str) -> bool:

@@ -100,7 +100,7 @@ def _check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--deny-condition", "deny_conditions", multiple=True,
                      help="A named condition that fails the gate (repeatable), e.g. "
                      "license-conflict."),
-        click.option("--max-depth", type=click.IntRange(0, 10_000), default=16,
+        click.option("--max-depth", type=click.IntRange(0, 256), default=16,
                      show_default=True,
                      help="How many levels of ancestors to follow; deeper ones count as unknown."),
         click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,

@@ -21,9 +21,12 @@ def created_at() -> datetime:
 
 def content_id(results: Sequence[CheckResult]) -> str:
     """A short hash of what the results say (not of when they were made): stable across runs."""
-    from .jsonreport import dumps, to_dict
+    import json
 
-    payload = dumps([to_dict(r) for r in results])
+    from .jsonreport import to_dict
+
+    # A canonical encoding, so that the id depends on what the report says, not on its layout.
+    payload = json.dumps([to_dict(r) for r in results], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

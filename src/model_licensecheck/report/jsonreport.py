@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
+from ..paths import gc_paused
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -82,6 +83,11 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def to_dict(result: CheckResult) -> dict[str, Any]:
     """The report of one result as plain data, keys in a fixed order, lists sorted."""
+    with gc_paused():
+        return _to_dict(result)
+
+
+def _to_dict(result: CheckResult) -> dict[str, Any]:
     v = result.verdict
     lineage = result.lineage
     return {
@@ -145,5 +151,26 @@ class JsonReporter:
 
 
 def dumps(data: object) -> str:
-    """The project's JSON spelling: two-space indent, UTF-8 kept, newline at the end."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """The project's JSON spelling: the top two levels indented by two spaces, and each item
+    below them (a node, an edge, a finding) on one line; UTF-8 kept; newline at the end.
+
+    One item per line reads well, diffs well, and lets the C encoder write the bulk: a report
+    on a 100,000-node lineage is hundreds of megabytes, which the indenting encoder (pure
+    Python) writes several times slower.
+    """
+    with gc_paused():
+        return _pretty(data, 0) + "\n"
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _pretty(data: object, level: int) -> str:
+    pad = "  " * (level + 1)
+    if level < 2 and isinstance(data, dict) and data:
+        items = (f"{pad}{_COMPACT(str(k))}: {_pretty(v, level + 1)}" for k, v in data.items())
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    if level < 2 and isinstance(data, list) and data:
+        items = (pad + _pretty(v, level + 1) for v in data)
+        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
+    return _COMPACT(data)

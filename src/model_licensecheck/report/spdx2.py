@@ -188,7 +188,17 @@ class Merged:
         node = self.nodes[node_id]
         if node_id in self.local_subjects or node.kind is NodeKind.SERVICE:
             return None
-        return node_url(node)
+        return _spdx_location(node_url(node))
+
+
+def _spdx_location(url: str | None) -> str | None:
+    """The URL when SPDX 2.3's location pattern accepts it, else None (NOASSERTION): a Hub
+    mirror at an address such as http://10.0.0.5:8080 is valid HTTP but not to that pattern."""
+    from spdx_tools.spdx.validation.uri_validators import validate_download_location
+
+    if url is None or validate_download_location(url):
+        return None
+    return url
 
 
 def merge(results: Sequence[CheckResult]) -> Merged:
@@ -378,7 +388,7 @@ class _Spdx2Builder:
         m = self.merged
         node = m.nodes[node_id]
         url = m.download_url(node_id)
-        home = node_url(node) if node.kind is NodeKind.SERVICE else None
+        home = _spdx_location(node_url(node)) if node.kind is NodeKind.SERVICE else None
         sources = node.sources if not isinstance(node, UnresolvedNode) else ()
         return Package(
             spdx_id=self.spdx_id(node_id),

@@ -96,12 +96,19 @@ def merge_claims(text: str, where: str) -> list[EdgeClaim]:
         elif isinstance(value, Mapping):
             add(value.get("model"), getattr(value, "line", line))
 
+    def listed(value: object, key: str) -> list[object]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InputError(f"{where}: `{key}` must be a list, not {type(value).__name__}")
+        return value
+
     add(data.get("base_model"), getattr(data, "key_lines", {}).get("base_model", 1))
-    for item in data.get("models") or []:
+    for item in listed(data.get("models"), "models"):
         add(item, getattr(item, "line", 1))
-    for piece in data.get("slices") or []:
+    for piece in listed(data.get("slices"), "slices"):
         if isinstance(piece, Mapping):
-            for src in piece.get("sources") or []:
+            for src in listed(piece.get("sources"), "slices[].sources"):
                 add(src, getattr(src, "line", 1))
     if not found:
         raise InputError(f"{where}: the merge config names no models")

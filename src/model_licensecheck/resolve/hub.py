@@ -156,9 +156,9 @@ class HubSource:
         text: str | None
         try:
             text = readme.result()
-        except _Unavailable:
+        except _Unavailable as exc:
             text = None
-            info["_readme_error"] = "the card (README.md) could not be read"
+            info["_readme_error"] = f"the card (README.md) could not be read: {exc.reason}"
         except _Missing:
             text = None
         adapter = None

@@ -101,8 +101,11 @@ def parent_kind(relation: Relation) -> NodeKind:
     return NodeKind.MODEL
 
 
+# ASCII only (re.ASCII): the Hub's ids are, and a look-alike letter from another script must
+# never pass for a known id.
 _HUB_ID = re.compile(
-    r"^(?=.{1,200}$)[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)?$"
+    r"^(?=.{1,200}$)[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)?$",
+    re.ASCII,
 )
 
 

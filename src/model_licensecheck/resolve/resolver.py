@@ -26,10 +26,14 @@ from .interface import ArtifactFacts, EdgeClaim, FactSource, Failed, Found, Look
 from .licenses import normalize
 
 if TYPE_CHECKING:
-    from ..kb.loader import KnowledgeBase
+    from ..errors import InputError
+from ..kb.loader import KnowledgeBase
 from ..kb.schema import strictness
 
 DEFAULT_MAX_DEPTH = 16
+MAX_DEPTH_LIMIT = 256
+"""Findings carry their whole path, so memory grows with depth squared: real lineages are a
+few levels deep, and a deeper one (hostile or broken) is cut here, its remainder `unknown`."""
 GENERATED_DATA_MARK = "#generated-data-"
 
 _PRECEDENCE = {kind: i for i, kind in enumerate(SourceKind)}
@@ -64,6 +68,8 @@ class Resolver:
         progress: Progress | None = None,
         workers: int = 64,
     ) -> None:
+        if not 0 <= max_depth <= MAX_DEPTH_LIMIT:
+            raise InputError(f"the depth limit must be between 0 and {MAX_DEPTH_LIMIT}")
         self.kb = kb
         self.sources = tuple(sources)
         self.max_depth = max_depth

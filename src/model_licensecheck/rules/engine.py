@@ -16,6 +16,7 @@ from ..model import (
     Lineage,
     NodeKind,
     Relation,
+    Status,
     UnknownLicense,
     UnresolvedNode,
 )
@@ -50,11 +51,16 @@ def license_entry(node: AnyNode, kb: KnowledgeBase) -> LicenseEntry | None:
     return None
 
 
-def render_path(path: Sequence[Edge], root: str) -> str:
-    """`a -finetune-> b -trained_on-> c`, or the root alone for the empty path."""
+def render_path(path: Sequence[Edge], root: str, limit: int = 8) -> str:
+    """`a -finetune-> b -trained_on-> c`, or the root alone for the empty path; a path longer
+    than `limit` hops shows its first and last hops around a count of the rest."""
     if not path:
         return root
-    return root + "".join(f" -{e.relation.value}-> {e.parent}" for e in path)
+    hops = [f" -{e.relation.value}-> {e.parent}" for e in path]
+    if len(hops) > limit:
+        keep = limit // 2
+        hops = [*hops[:keep], f" ... ({len(hops) - 2 * keep} more hops) ...", *hops[-keep:]]
+    return root + "".join(hops)
 
 
 class _Format(dict[str, str]):
@@ -151,7 +157,7 @@ def evaluate(lineage: Lineage, kb: KnowledgeBase, rules: Sequence[Rule]) -> Eval
                         (rule.id, node_id), _finding(rule, lineage, node, entries[node_id], path)
                     )
         else:
-            for found in _conflicts(rule, lineage, entries, walk):
+            for found in _conflicts(rule, lineage, entries, walk, by_child):
                 findings.setdefault((rule.id, found.ancestor), found)
     ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
     return Evaluation(tuple(ordered), _concluded(lineage, entries, by_child))
@@ -162,30 +168,39 @@ def _conflicts(
     lineage: Lineage,
     entries: Mapping[str, LicenseEntry | None],
     walk: Callable[[PathPattern, str], dict[str, tuple[Edge, ...]]],
+    by_child: Mapping[str, list[Edge]],
 ) -> list[Finding]:
-    """A model whose declared license is less strict than an ancestor its rule path reaches."""
-    out: list[Finding] = []
-    for node_id, to_node in walk(_WEIGHTS, lineage.root).items():
-        node = lineage.nodes[node_id]
+    """A model whose declared license is less strict than an ancestor its rule path reaches.
+
+    One walk per strictness level, from every model of that level at once (a walk per model
+    would be quadratic on large graphs); each ancestor is reported once, against the most
+    permissive model that reaches it.
+    """
+    to_nodes = walk(_WEIGHTS, lineage.root)
+    by_rank: dict[Status, list[str]] = {}
+    for node_id in to_nodes:
         own = entries[node_id]
-        if node.kind is not NodeKind.MODEL or own is None:
+        if lineage.nodes[node_id].kind is not NodeKind.MODEL or own is None:
             continue
-        own_rank = strictness(own.clauses)
-        if own_rank is None:
-            continue
-        for anc_id, to_anc in walk(rule.path, node_id).items():
-            if anc_id == node_id:
+        rank = strictness(own.clauses)
+        if rank is not None:
+            by_rank.setdefault(rank, []).append(node_id)
+    out: dict[str, Finding] = {}
+    for rank in sorted(by_rank):
+        reached = rule.path.walk_from(sorted(by_rank[rank]), by_child)
+        for anc_id, (start, to_anc) in sorted(reached.items()):
+            entry = entries[anc_id]
+            if anc_id == start or anc_id in out or entry is None:
                 continue
             anc = lineage.nodes[anc_id]
-            entry = entries[anc_id]
-            if entry is None or not _matches(rule, anc, entry):
+            anc_rank = strictness(entry.clauses)
+            if anc_rank is None or anc_rank <= rank or not _matches(rule, anc, entry):
                 continue
-            rank = strictness(entry.clauses)
-            if rank is not None and rank > own_rank:
-                extra = {"declared": own.id, "subject": node_id}
-                found = _finding(rule, lineage, anc, entry, (*to_node, *to_anc), extra)
-                out.append(found)
-    return out
+            declared = entries[start]
+            assert declared is not None
+            extra = {"declared": declared.id, "subject": start}
+            out[anc_id] = _finding(rule, lineage, anc, entry, (*to_nodes[start], *to_anc), extra)
+    return list(out.values())
 
 
 def _concluded(

@@ -101,17 +101,49 @@ class PathPattern:
         self, root: str, edges_by_child: Mapping[str, list[Edge]]
     ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from `root` by a matching path, with its shortest such path."""
-        start = self.start()
-        found: dict[str, tuple[Edge, ...]] = {}
-        seen: set[tuple[str, frozenset[int]]] = {(root, start)}
-        queue: deque[tuple[str, frozenset[int], tuple[Edge, ...]]] = deque([(root, start, ())])
+        return {node: path for node, (_, path) in self.walk_from([root], edges_by_child).items()}
+
+    def walk_from(
+        self, starts: Iterable[str], edges_by_child: Mapping[str, list[Edge]]
+    ) -> dict[str, tuple[str, tuple[Edge, ...]]]:
+        """Breadth-first over (node, pattern state) from several starts at once: every node a
+        matching path reaches, with the start it came from and its shortest path.
+
+        States keep a pointer to the state they came from, not a copy of the path, so the walk
+        is linear in the size of the graph (times the pattern's few states); only the paths of
+        nodes that match are rebuilt.
+        """
+        start_states = self.start()
+        back: dict[tuple[str, frozenset[int]], tuple[tuple[str, frozenset[int]], Edge] | None] = {}
+        queue: deque[tuple[str, frozenset[int]]] = deque()
+        for start in starts:
+            key = (start, start_states)
+            if key not in back:
+                back[key] = None
+                queue.append(key)
+        found: dict[str, tuple[str, frozenset[int]]] = {}
+        steps: dict[tuple[frozenset[int], Relation], frozenset[int]] = {}
+        accepting = len(self.terms)
         while queue:
-            node, states, path = queue.popleft()
-            if self.accepts(states) and node not in found:
-                found[node] = path
+            key = queue.popleft()
+            node, states = key
+            if accepting in states and node not in found:
+                found[node] = key
             for edge in edges_by_child.get(node, ()):
-                nxt = self.step(states, edge.relation)
-                if nxt and (edge.parent, nxt) not in seen:
-                    seen.add((edge.parent, nxt))
-                    queue.append((edge.parent, nxt, (*path, edge)))
-        return found
+                nxt = steps.get((states, edge.relation))
+                if nxt is None:
+                    nxt = steps[(states, edge.relation)] = self.step(states, edge.relation)
+                if nxt and (edge.parent, nxt) not in back:
+                    back[(edge.parent, nxt)] = (key, edge)
+                    queue.append((edge.parent, nxt))
+        out: dict[str, tuple[str, tuple[Edge, ...]]] = {}
+        for node, key in found.items():
+            path: list[Edge] = []
+            step = back[key]
+            current = key
+            while step is not None:
+                current, edge = step
+                path.append(edge)
+                step = back[current]
+            out[node] = (current[0], tuple(reversed(path)))
+        return out

@@ -10,15 +10,13 @@ from ..model import Finding, Obligation, Status
 
 def obligations(findings: Sequence[Finding], kb: KnowledgeBase) -> tuple[Obligation, ...]:
     """One obligation per condition and license, naming the ancestors it comes from."""
-    grouped: dict[tuple[str, str | None, str | None], list[str]] = {}
+    grouped: dict[tuple[str, str | None, str | None], dict[str, None]] = {}
     for f in findings:
         if f.status is Status.PROHIBITED and not f.conditions:
             continue
         for cond in f.conditions:
-            key = (cond.id, f.license_id, cond.value)
-            grouped.setdefault(key, [])
-            if f.ancestor not in grouped[key]:
-                grouped[key].append(f.ancestor)
+            # A dict keeps first-seen order and makes the membership test constant-time.
+            grouped.setdefault((cond.id, f.license_id, cond.value), {})[f.ancestor] = None
     out: list[Obligation] = []
     for (cond_id, license_id, value), ancestors in sorted(
         grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2] or "")
@@ -26,7 +24,8 @@ def obligations(findings: Sequence[Finding], kb: KnowledgeBase) -> tuple[Obligat
         entry = kb.licenses.get(license_id or "")
         name = entry.name if entry else (license_id or "the upstream terms")
         url = entry.urls[0] if entry and entry.urls else (entry.sources[0] if entry else None)
-        who = ", ".join(ancestors)
+        names = list(ancestors)
+        who = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         action = _action(cond_id, value, name, url, who, entry.clauses.naming if entry else None)
         out.append(Obligation(cond_id, action, tuple(ancestors), license_id, url))
     return tuple(out)

@@ -223,7 +223,10 @@ def apply_deployment(
             continue
         if status is Status.CONDITIONAL and not kept:
             status = Status.ALLOWED
-        out.append(replace(f, status=status, conditions=tuple(kept), message=message))
+        if status is f.status and len(kept) == len(f.conditions):
+            out.append(f)  # untouched: most findings, and copying them all is costly
+        else:
+            out.append(replace(f, status=status, conditions=tuple(kept), message=message))
     ordered = sorted(out, key=lambda f: (-f.status, f.rule_id, f.ancestor))
     return PolicyOutcome(tuple(ordered), tuple(notes))
 
