@@ -27,6 +27,15 @@ def shipped_rules() -> tuple[Rule, ...]:
     return load_rules()
 
 
+_CACHE: list[Path] = []
+
+
+def _session_cache(factory: pytest.TempPathFactory) -> Path:
+    if not _CACHE:
+        _CACHE.append(factory.mktemp("cache"))
+    return _CACHE[0]
+
+
 @pytest.fixture(autouse=True)
 def _hub_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
@@ -35,7 +44,9 @@ def _hub_environment(
     and no test reads the user's token, Hub cache or our metadata cache."""
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
+    # One cache for the session: the compiled knowledge base is built once; Hub entries are
+    # keyed by endpoint, and every fixture Hub listens on a port of its own.
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(_session_cache(tmp_path_factory)))
     for name in ("HF_TOKEN", "HF_HUB_OFFLINE", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 

@@ -122,3 +122,38 @@ def test_duplicate_aliases_and_dangling_references_are_refused(tmp_path: Path) -
     problems = "\n".join(info.value.details())
     assert "alias 'Same Name' also names a/one" in problems
     assert "unknown upstream 'gone/x'" in problems
+
+
+def test_the_compiled_index_answers_like_the_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    fresh = load_kb(use_index=False)
+    first = load_kb()  # parses the YAML and writes the index
+    assert list((tmp_path / "cache" / "kb").glob("*.json"))
+    indexed = load_kb()  # read back from the index
+    assert set(indexed.artifacts) == set(fresh.artifacts)
+    for art_id in fresh.artifacts:
+        assert indexed.artifact(art_id) == fresh.artifact(art_id) == first.artifact(art_id)
+    for lic in fresh.licenses.values():
+        for name in (lic.id, *lic.hf_ids, *lic.aliases):
+            assert indexed.find_license(name) == fresh.find_license(name)
+        for url in lic.urls:
+            assert indexed.find_license_by_url(url) == fresh.find_license_by_url(url)
+    assert dict(indexed.aliases.items()) == dict(fresh.aliases.items())
+
+
+def test_editing_a_yaml_file_rebuilds_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from model_licensecheck.paths import shipped_kb_dir
+
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(shipped_kb_dir(), kb_dir)
+    assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
+    path = kb_dir / "models" / "databricks.yaml"
+    path.write_text(path.read_text().replace("id: mit", "id: apache-2.0", 1), encoding="utf-8")
+    assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "apache-2.0"  # type: ignore[union-attr]

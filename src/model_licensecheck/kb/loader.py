@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from enum import Enum
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
@@ -27,6 +28,8 @@ from .schema import (
     parse_license,
 )
 
+T = TypeVar("T")
+
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
 
@@ -41,12 +44,17 @@ class LicenseMatch:
 # Han, kana and Hangul characters are tokens of their own: those scripts do not separate words
 # with spaces (and Korean attaches particles), so an alias matches a run of characters.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:\.[^\W_{_CJK}]+)*\+*")
+
+
+@cache
+def _token_pattern() -> re.Pattern[str]:
+    # Compiled on first use: a run from the compiled index never tokenises anything.
+    return re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:\.[^\W_{_CJK}]+)*\+*")
 
 
 def tokens(text: str) -> list[str]:
     """Lowercase word tokens: what aliases and card prose are compared by."""
-    return _TOKEN.findall(text.lower())
+    return _token_pattern().findall(text.lower())
 
 
 def _norm(text: str) -> str:
@@ -60,61 +68,117 @@ def _norm_url(url: str) -> str:
     return url.rstrip("/")
 
 
+class _Lazy(Mapping[str, T]):
+    """Entries kept as raw data and turned into dataclasses on first access: a run looks up a
+    handful of the knowledge base's hundreds of entries."""
+
+    def __init__(self, raw: Mapping[str, Any], build: Callable[[Any], T]) -> None:
+        self._raw = raw
+        self._build = build
+        self._done: dict[str, T] = {}
+
+    def __getitem__(self, key: str) -> T:
+        value = self._done.get(key)
+        if value is None:
+            value = self._done[key] = self._build(self._raw[key])
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 class KnowledgeBase:
-    """Indexed, validated knowledge-base entries."""
+    """Indexed, validated knowledge-base entries.
+
+    Lookups go through plain maps from normalised keys to entry ids, so that a knowledge base
+    read back from its compiled index needs no work beyond reading it (`from_index`).
+    """
+
+    licenses: Mapping[str, LicenseEntry]
+    artifacts: Mapping[str, ArtifactEntry]
+    aliases: Mapping[str, ArtifactEntry]
+    """Normalised alias (or id) -> the entry it names, for matching card prose."""
 
     def __init__(self, licenses: Iterable[LicenseEntry], artifacts: Iterable[ArtifactEntry]):
-        self.licenses: dict[str, LicenseEntry] = {}
-        self.artifacts: dict[str, ArtifactEntry] = {}
-        self._license_keys: dict[str, tuple[LicenseEntry, str]] = {}
-        self._license_urls: dict[str, LicenseEntry] = {}
-        self._artifact_ids: dict[str, ArtifactEntry] = {}
-        self.aliases: dict[str, ArtifactEntry] = {}
+        lic_by_id: dict[str, LicenseEntry] = {}
+        art_by_id: dict[str, ArtifactEntry] = {}
+        self._license_keys: dict[str, tuple[str, str]] = {}
+        self._license_urls: dict[str, str] = {}
+        self._artifact_ids: dict[str, str] = {}
+        self._alias_ids: dict[str, str] = {}
         problems: list[Problem] = []
 
         for lic in licenses:
             if lic.id.lower() in self._license_keys:
                 problems.append(Problem(lic.file, "duplicate license id", lic.id, "id"))
-            self.licenses[lic.id] = lic
+            lic_by_id[lic.id] = lic
             keys = [(lic.id, "id")] + [(h, "hf-id") for h in lic.hf_ids]
             keys += [(a, "alias") for a in lic.aliases]
             for key, how in keys:
                 for variant in {key.lower(), _norm(key)}:
                     other = self._license_keys.get(variant)
-                    if other is not None and other[0].id != lic.id:
-                        problems.append(
-                            Problem(lic.file, f"{key!r} also names {other[0].id}", lic.id)
-                        )
-                    self._license_keys.setdefault(variant, (lic, how))
+                    if other is not None and other[0] != lic.id:
+                        problems.append(Problem(lic.file, f"{key!r} also names {other[0]}", lic.id))
+                    self._license_keys.setdefault(variant, (lic.id, how))
             for url in lic.urls:
-                self._license_urls.setdefault(_norm_url(url), lic)
+                self._license_urls.setdefault(_norm_url(url), lic.id)
 
         for art in artifacts:
             for ident in (art.id, *art.also_known_as):
-                other_art = self._artifact_ids.get(ident.lower())
-                if other_art is not None:
-                    problems.append(
-                        Problem(art.file, f"id {ident!r} also names {other_art.id}", art.id)
-                    )
-                self._artifact_ids[ident.lower()] = art
-            self.artifacts[art.id] = art
-        for art in self.artifacts.values():
+                other_id = self._artifact_ids.get(ident.lower())
+                if other_id is not None:
+                    problems.append(Problem(art.file, f"id {ident!r} also names {other_id}",
+                                            art.id))  # fmt: skip
+                self._artifact_ids[ident.lower()] = art.id
+            art_by_id[art.id] = art
+        for art in art_by_id.values():
             for alias in art.aliases:
                 key = _norm(alias)
                 if len(key) < 4:
                     problems.append(Problem(art.file, f"alias {alias!r} is too short", art.id))
                     continue
-                owner = self.aliases.get(key) or self._artifact_ids.get(key)
-                if owner is not None and owner.id != art.id:
-                    problems.append(
-                        Problem(art.file, f"alias {alias!r} also names {owner.id}", art.id)
-                    )
-                self.aliases.setdefault(key, art)
+                owner = self._alias_ids.get(key) or self._artifact_ids.get(key)
+                if owner is not None and owner != art.id:
+                    problems.append(Problem(art.file, f"alias {alias!r} also names {owner}",
+                                            art.id))  # fmt: skip
+                self._alias_ids.setdefault(key, art.id)
             for ident in (art.id, *art.also_known_as):
-                self.aliases.setdefault(_norm(ident), art)
+                self._alias_ids.setdefault(_norm(ident), art.id)
+        self.licenses = lic_by_id
+        self.artifacts = art_by_id
+        self.aliases = _Lazy(self._alias_ids, art_by_id.__getitem__)
+        for art in art_by_id.values():
             problems.extend(self._check_references(art))
         if problems:
             raise KnowledgeBaseError(problems)
+
+    @classmethod
+    def from_index(cls, data: Mapping[str, Any]) -> KnowledgeBase:
+        """A knowledge base read back from `index_data()` (already validated when written)."""
+        kb = cls.__new__(cls)
+        kb.licenses = _Lazy({x["id"]: x for x in data["licenses"]}, _license_from)
+        artifacts = _Lazy({x["id"]: x for x in data["artifacts"]}, _artifact_from)
+        kb.artifacts = artifacts
+        kb._license_keys = {k: (v[0], v[1]) for k, v in data["license_keys"].items()}
+        kb._license_urls = dict(data["license_urls"])
+        kb._artifact_ids = dict(data["artifact_ids"])
+        kb._alias_ids = dict(data["alias_ids"])
+        kb.aliases = _Lazy(kb._alias_ids, artifacts.__getitem__)
+        return kb
+
+    def index_data(self) -> dict[str, Any]:
+        """Everything `from_index` needs, as JSON-ready data."""
+        return {
+            "licenses": [_plain(asdict(x)) for x in self.licenses.values()],
+            "artifacts": [_plain(asdict(x)) for x in self.artifacts.values()],
+            "license_keys": self._license_keys,
+            "license_urls": self._license_urls,
+            "artifact_ids": self._artifact_ids,
+            "alias_ids": self._alias_ids,
+        }
 
     def _check_references(self, art: ArtifactEntry) -> list[Problem]:
         out: list[Problem] = []
@@ -127,22 +191,24 @@ class KnowledgeBase:
 
     def artifact(self, ident: str) -> ArtifactEntry | None:
         """The entry for a Hub id, kb: id or service id (case-insensitive), if known."""
-        return self._artifact_ids.get(ident.lower())
+        art_id = self._artifact_ids.get(ident.lower())
+        return self.artifacts[art_id] if art_id is not None else None
 
     def find_license(self, text: str) -> LicenseMatch | None:
         """A license entry named by an id, Hub id, alias or name."""
         for key in (text.strip().lower(), _norm(text)):
             hit = self._license_keys.get(key)
             if hit is not None:
-                return LicenseMatch(hit[0], hit[1])
+                return LicenseMatch(self.licenses[hit[0]], hit[1])
         return None
 
     def find_license_by_url(self, url: str) -> LicenseEntry | None:
         """A license entry whose text lives at `url`."""
-        return self._license_urls.get(_norm_url(url))
+        lic_id = self._license_urls.get(_norm_url(url))
+        return self.licenses[lic_id] if lic_id is not None else None
 
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase:
@@ -181,11 +247,7 @@ def _index_path(root: Path) -> Path:
 
 
 def _write_index(path: Path, kb: KnowledgeBase) -> None:
-    data = {
-        "format": INDEX_FORMAT,
-        "licenses": [_plain(asdict(x)) for x in kb.licenses.values()],
-        "artifacts": [_plain(asdict(x)) for x in kb.artifacts.values()],
-    }
+    data = {"format": INDEX_FORMAT, **kb.index_data()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -208,25 +270,22 @@ def _plain(value: Any) -> Any:
 def _from_index(data: dict[str, Any]) -> KnowledgeBase:
     if data.get("format") != INDEX_FORMAT:
         raise ValueError("index format")
-    licenses = [
-        LicenseEntry(**{**x, "clauses": Clauses(**x["clauses"]),
-                        **{k: tuple(x[k]) for k in ("hf_ids", "aliases", "urls", "sources")}})
-        for x in data["licenses"]
-    ]  # fmt: skip
-    artifacts = [
-        ArtifactEntry(**{
-            **x,
-            "kind": NodeKind(x["kind"]),
-            "license": FactRef(**x["license"]),
-            "upstream": tuple(
-                UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"])
-                for u in x["upstream"]
-            ),
-            **{k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")},
-        })
-        for x in data["artifacts"]
-    ]  # fmt: skip
-    return KnowledgeBase(licenses, artifacts)
+    return KnowledgeBase.from_index(data)
+
+
+def _license_from(x: Mapping[str, Any]) -> LicenseEntry:
+    tuples = {k: tuple(x[k]) for k in ("hf_ids", "aliases", "urls", "sources")}
+    return LicenseEntry(**{**x, "clauses": Clauses(**x["clauses"]), **tuples})
+
+
+def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
+    upstream = tuple(
+        UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"])
+        for u in x["upstream"]
+    )
+    tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")}
+    return ArtifactEntry(**{**x, "kind": NodeKind(x["kind"]), "license": FactRef(**x["license"]),
+                            "upstream": upstream, **tuples})  # fmt: skip
 
 
 def _load_yaml(root: Path) -> KnowledgeBase:

@@ -54,6 +54,8 @@ class HubSource:
     """Fetches model and dataset metadata, cards and adapter configs; caches what it fetched."""
 
     name = "hub"
+    remote = True
+    """Lookups wait on the network: the resolver runs them in parallel."""
 
     def __init__(
         self,

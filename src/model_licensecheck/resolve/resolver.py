@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..errors import InputError
+from ..kb.schema import strictness
 from ..model import (
     AnyNode,
     Confidence,
@@ -26,9 +28,9 @@ from .interface import ArtifactFacts, EdgeClaim, FactSource, Failed, Found, Look
 from .licenses import normalize
 
 if TYPE_CHECKING:
-    from ..errors import InputError
-from ..kb.loader import KnowledgeBase
-from ..kb.schema import strictness
+    from concurrent.futures import Future
+
+    from ..kb.loader import KnowledgeBase
 
 DEFAULT_MAX_DEPTH = 16
 MAX_DEPTH_LIMIT = 256
@@ -147,9 +149,18 @@ class Resolver:
         kinds: dict[str, NodeKind] = {}
         parents_of: dict[str, set[str]] = {}
         in_flight: dict[Future[Lookup], str] = {}
-        pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        waiting: deque[str] = deque()
+        asked: set[str] = set()  # waiting or in flight: each id is looked up once at a time
+        pool = None
+        if self.workers > 1 and any(getattr(s, "remote", False) for s in self.sources):
+            # Only sources that wait on a network gain from threads; importing and starting a
+            # pool costs start-up time that a knowledge-base lookup does not need.
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=self.workers)
 
         def handle(ident: str, result: Lookup) -> None:
+            asked.discard(ident)
             if ident in root_ids:
                 root_answers[ident] = result
             if isinstance(result, Found):
@@ -176,8 +187,9 @@ class Resolver:
             else:
                 if self.progress is not None:
                     self.progress(ident)
+                asked.add(ident)
                 if pool is None:
-                    handle(ident, self.lookup(ident, kind))
+                    waiting.append(ident)  # looked up by the loop below: no recursion
                 else:
                     in_flight[pool.submit(self.lookup, ident, kind)] = ident
 
@@ -195,7 +207,7 @@ class Resolver:
                     node = None
                 if node is not None:  # already resolved: its ancestors may now be nearer
                     stack.extend((p, kinds[p], depth + 1) for p in parents_of.get(ident, ()))
-                elif ident not in in_flight.values():
+                elif ident not in asked:
                     schedule(ident)
 
         def take(facts: ArtifactFacts) -> None:
@@ -223,7 +235,13 @@ class Resolver:
             for root in roots:
                 if not isinstance(root, str):
                     take(root)
-            while in_flight:
+            while waiting or in_flight:
+                if waiting:
+                    ident = waiting.popleft()
+                    handle(ident, self.lookup(ident, kinds[ident]))
+                    continue
+                from concurrent.futures import FIRST_COMPLETED, wait
+
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: in_flight[f]):
                     handle(in_flight.pop(future), future.result())
