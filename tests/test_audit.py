@@ -38,7 +38,8 @@ def test_yaml_manifest_keeps_revisions_and_notes_in_json() -> None:
 
 def test_folder_of_model_folders(tmp_path: Path) -> None:
     entries = read_manifest(FIXTURES / "folders")
-    assert [Path(e.target).name for e in entries] == ["llama-lora"]  # empty-folder has no card
+    names = [Path(e.target).name for e in entries]
+    assert names == ["llama-lora", "other-with-license-file"]  # empty-folder has no card
 
 
 def test_an_error_in_one_entry_does_not_stop_the_others(tmp_path: Path) -> None:

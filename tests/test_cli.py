@@ -236,3 +236,20 @@ def test_license_other_that_matches_nothing_shows_name_and_link() -> None:
     assert "UNKNOWN" in result.stdout
     assert "acme-model-license-v9" in result.stdout
     assert "https://acme.example/license" in result.stdout
+
+
+def test_license_other_is_mapped_by_the_license_file_title() -> None:
+    folder = FIXTURES / "folders" / "other-with-license-file"
+    report = json.loads(run(str(folder), "--offline", "--format", "json").stdout)
+    root = next(n for n in report["lineage"]["nodes"] if n["id"] == report["subject"]["id"])
+    assert root["license"]["id"] == "LicenseRef-Llama-2-Community"
+    assert root["license"]["matched_by"] == "license_file"
+    assert root["license"]["evidence"]["location"].endswith("other-with-license-file/LICENSE:1")
+
+
+def test_a_license_file_that_matches_nothing_stays_unknown(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("---\nlicense: other\n---\nOurs.\n", encoding="utf-8")
+    (tmp_path / "LICENSE").write_text("Use it kindly.\n", encoding="utf-8")
+    result = run(str(tmp_path), "--offline")
+    assert result.exit_code == 1
+    assert "matches no known license either" in result.stdout

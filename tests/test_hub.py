@@ -240,3 +240,16 @@ def test_requests_go_only_to_the_configured_endpoint(
     paths = [path for _, path in hub.requests]
     assert paths
     assert all(p.startswith(("/api/models/", "/api/datasets/")) or "/resolve/" in p for p in paths)
+
+
+def test_license_other_on_the_hub_is_read_from_the_license_file(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    result = checker(hub, tmp_path).check("acme/other-licensed")
+    node = result.lineage.nodes["acme/other-licensed"]
+    assert isinstance(node.license, KnownLicense)
+    assert (node.license.id, node.license.matched_by) == ("Apache-2.0", "license_file")
+    assert hub.count("/acme/other-licensed/resolve/") == 2  # README.md, then LICENSE.txt
+    assert hub.count("/acme/merged-7b/") == 0
+    checker(hub, tmp_path).check("acme/merged-7b")  # license: apache-2.0 -> no LICENSE fetch
+    assert hub.count("/acme/merged-7b/resolve/") == 1

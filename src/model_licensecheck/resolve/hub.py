@@ -9,22 +9,23 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..kb.loader import KnowledgeBase
-from ..model import NodeKind, Relation, SourceKind
+from ..model import Evidence, NodeKind, Relation, SourceKind
 from ..paths import cache_dir as default_cache_dir
 from ..yamlio import LineDict
 from .card import MAX_CARD_BYTES, Card, card_claims, parse_card
 from .config import config_claims
-from .interface import ArtifactFacts, Failed, Found, Lookup, Missing, is_hub_id
+from .interface import ArtifactFacts, Failed, Found, LicenseClaim, Lookup, Missing, is_hub_id
+from .licenses import LICENSE_FILES
 
 CACHE_TTL_SECONDS = 24 * 3600
 """How long fetched metadata is reused without asking the Hub again (`--refresh` skips it)."""
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 TOKEN_TIP = "set HF_TOKEN (or pass --token) with access to the repo"  # noqa: S105 - advice, not a secret
 _EXPAND = ["cardData", "sha", "gated", "siblings", "private"]
 
@@ -38,6 +39,8 @@ class _Fetched:
     readme: str | None
     adapter_config: str | None
     missing: str | None = None
+    license_file: tuple[str, str] | None = None
+    """(file name, text) of the repo's LICENSE, fetched when the card leaves the license open."""
 
 
 class _Unavailable(Exception):
@@ -172,7 +175,17 @@ class HubSource:
                 )
             except (_Unavailable, _Missing):
                 info["_adapter_error"] = "adapter_config.json could not be read"
-        return _Fetched(repo_type, info, text, adapter)
+        license_file = None
+        declared = (info.get("cardData") or {}).get("license")
+        names = [n for n in LICENSE_FILES if n in siblings]
+        if names and (declared is None or str(declared).strip().lower() == "other"):
+            # A third request, only for repos whose card does not settle the license.
+            try:
+                body = self._file(repo_type, repo_id, names[0], info.get("sha") or "main")
+                license_file = (names[0], body) if body is not None else None
+            except (_Unavailable, _Missing):
+                info["_license_error"] = f"{names[0]} could not be read"
+        return _Fetched(repo_type, info, text, adapter, license_file=license_file)
 
     def _file(self, repo_type: str, repo_id: str, filename: str, revision: str) -> str | None:
         self._client()
@@ -294,6 +307,11 @@ class HubSource:
         except InputError as exc:  # an ancestor's malformed card is a fact about it, not our input
             claim, edges, more = None, [], [f"{repo_id}: its card metadata is malformed ({exc})"]
         notes += more
+        if fetched.license_file is not None:
+            name, body = fetched.license_file
+            at = f"{where}/blob/{sha or 'main'}/{name}:1"
+            base = claim or LicenseClaim(None, Evidence(source, at))
+            claim = replace(base, text=body, text_location=at)
         if fetched.adapter_config is not None:
             found, extra = config_claims(
                 fetched.adapter_config, f"{where}/blob/{sha or 'main'}/adapter_config.json", repo_id
@@ -301,7 +319,7 @@ class HubSource:
             if not any(e.relation is Relation.ADAPTER for e in edges):
                 edges += found
             notes += extra
-        for key in ("_readme_error", "_adapter_error"):
+        for key in ("_readme_error", "_adapter_error", "_license_error"):
             if key in info:
                 notes.append(f"{repo_id}: {info[key]}.")
         if info.get("gated"):
@@ -333,8 +351,9 @@ class HubSource:
             return None
         if time.time() - float(data.get("fetched", 0)) > self.cache_ttl:
             return None
+        lic = data.get("license_file")
         return _Fetched(repo_type, data.get("info"), data.get("readme"), data.get("adapter_config"),
-                        data.get("missing"))  # fmt: skip
+                        data.get("missing"), tuple(lic) if lic else None)  # fmt: skip
 
     def _cache_put(
         self, repo_type: str, repo_id: str, revision: str | None, fetched: _Fetched
@@ -344,6 +363,7 @@ class HubSource:
             "format": CACHE_FORMAT, "endpoint": self.endpoint, "fetched": time.time(),
             "info": fetched.info, "readme": fetched.readme,
             "adapter_config": fetched.adapter_config, "missing": fetched.missing,
+            "license_file": fetched.license_file,
         }  # fmt: skip
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,9 @@ class LicenseClaim:
     """`license_name` on a card with `license: other`."""
     link: str | None = None
     """`license_link` on such a card."""
+    text: str | None = None
+    """The repository's LICENSE file, when the card's own fields do not settle the license."""
+    text_location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..model import NodeKind, Relation, SourceKind
+from ..model import Evidence, NodeKind, Relation, SourceKind
 from .interface import ArtifactFacts, EdgeClaim, LicenseClaim, is_hub_id
+from .licenses import LICENSE_FILES
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -151,12 +152,22 @@ def _folder_facts(folder: Path, root_id: str, kb: KnowledgeBase) -> ArtifactFact
             edges = found + edges  # the card's own metadata first: it outranks configs
             notes += more
             break
+    for name in LICENSE_FILES:
+        path = folder / name
+        if path.is_file():
+            read_any = True
+            where = f"{root_id}/{name}"
+            text = read_text(path, where)
+            if claim is None:
+                claim = LicenseClaim(None, Evidence(SourceKind.USER, f"{where}:1"))
+            claim = replace(claim, text=text, text_location=f"{where}:1")
+            break
     if not read_any:
         raise InputError(
             f"{root_id}: no README.md, config.json, adapter_config.json or merge config in this "
             "folder"
         )
-    if claim is None:
+    if claim is None or (claim.raw is None and claim.text is None):
         notes.append(f"{root_id}: no model card with a `license:` field was found.")
     return _facts(root_id, claim, edges, notes)
 
