@@ -17,6 +17,7 @@ from ..model import (
     Status,
     UnresolvedNode,
 )
+from .text import license_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -88,16 +89,6 @@ def mermaid_ids(node_ids: Sequence[str]) -> dict[str, str]:
         used.add(candidate)
         out[node_id] = candidate
     return out
-
-
-def license_text(node: AnyNode) -> str:
-    """The license as shown in a node label."""
-    lic = node.license
-    if isinstance(lic, KnownLicense):
-        return lic.id
-    if isinstance(node, UnresolvedNode):
-        return "unknown (not resolved)"
-    return f"unknown ({lic.raw})" if lic.raw else "unknown"
 
 
 def _declared_cell(node: AnyNode) -> str:
@@ -195,7 +186,7 @@ class MarkdownReporter:
             node = lineage.nodes[node_id]
             label = (
                 f"{mermaid_text(node_id)}<br/>"
-                f"{mermaid_text(node.kind.value)} · {mermaid_text(license_text(node))}"
+                f"{mermaid_text(node.kind.value)} · {mermaid_text(license_label(node))}"
             )
             open_, close = _SHAPES[node.kind]
             lines.append(f'  {ids[node_id]}{open_}"{label}"{close}')
@@ -273,7 +264,7 @@ class MarkdownReporter:
             node = result.lineage.nodes.get(f.ancestor)
             if node is not None and node.license.evidence is not None:
                 lines.append(
-                    f"  - license of {md(f.ancestor)} ({md(license_text(node))}): "
+                    f"  - license of {md(f.ancestor)} ({md(license_label(node))}): "
                     + evidence_item(node.license.evidence)
                 )
             for ref in f.references:
@@ -293,7 +284,7 @@ class MarkdownReporter:
             ev = node.license.evidence
             if ev is not None:
                 lines.append(
-                    f"- license of {md(node_id)} ({md(license_text(node))}): " + evidence_item(ev)
+                    f"- license of {md(node_id)} ({md(license_label(node))}): " + evidence_item(ev)
                 )
         lines += ["", "</details>"]
         return lines
