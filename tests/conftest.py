@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.cli import main
 from model_licensecheck.kb.loader import KnowledgeBase, load_kb
+from model_licensecheck.model import CheckResult
 from model_licensecheck.rules.schema import Rule, load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,6 +21,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def shipped_kb() -> KnowledgeBase:
     """The bundled knowledge base."""
     return load_kb()
+
+
+@pytest.fixture(scope="session")
+def lineage_results() -> dict[str, CheckResult]:
+    """The four real lineages the report formats are tested on (tests/lineages.py), checked
+    once offline."""
+    from .lineages import check_lineages
+
+    return check_lineages(Checker(CheckOptions(offline=True)))
 
 
 @pytest.fixture(scope="session")

@@ -22,18 +22,9 @@ from model_licensecheck.report.interface import Format, Reporter, reporter
 from model_licensecheck.report.markdown import MarkdownReporter, md, mermaid_ids, mermaid_text
 from model_licensecheck.report.sarif import SarifReporter, fingerprint
 
-ROOT = Path(__file__).parents[1]
-SARIF_SCHEMA = Path(__file__).parents[1].parent / "shared" / "sarif" / "sarif-schema-2.1.0.json"
-GOLDEN = Path(__file__).parent / "golden"
-EPOCH = "1700000000"
-CARD = "tests/fixtures/cards/unknown-base.md"
+from .lineages import CARD, EPOCH, GOLDEN, LINEAGES, ROOT, check_lineages
 
-LINEAGES: dict[str, tuple[str, Status]] = {
-    "dolly": ("databricks/dolly-v2-12b", Status.ALLOWED),
-    "vicuna": ("lmsys/vicuna-13b-v1.3", Status.PROHIBITED),
-    "llama2-chat": ("meta-llama/Llama-2-7b-chat-hf", Status.CONDITIONAL),
-    "unknown-base": (CARD, Status.UNKNOWN),
-}
+SARIF_SCHEMA = Path(__file__).parents[1].parent / "shared" / "sarif" / "sarif-schema-2.1.0.json"
 
 FORMATS: dict[str, tuple[type[Reporter], str]] = {
     "markdown": (MarkdownReporter, ".md"),
@@ -48,18 +39,10 @@ def checker() -> Checker:
     return Checker(CheckOptions(offline=True))
 
 
-def _check_all(checker: Checker) -> dict[str, CheckResult]:
-    # The card is named relative to the repository root, so node ids (and golden files) do not
-    # depend on where the checkout lives.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)
-        return {name: checker.check(target) for name, (target, _) in LINEAGES.items()}
-
-
 @pytest.fixture(scope="module")
-def results(checker: Checker) -> dict[str, CheckResult]:
-    """The four lineages, checked once for the module."""
-    return _check_all(checker)
+def results(lineage_results: dict[str, CheckResult]) -> dict[str, CheckResult]:
+    """The four lineages, checked once for the session (conftest)."""
+    return lineage_results
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +95,7 @@ def test_verdicts_are_the_expected_ones(results: dict[str, CheckResult]) -> None
 def test_same_input_same_bytes(fmt: str, checker: Checker, results: dict[str, CheckResult]) -> None:
     """A fresh check of the same targets with the same SOURCE_DATE_EPOCH gives the same bytes."""
     first = _render(fmt, list(results.values()))
-    again = _check_all(checker)
+    again = check_lineages(checker)
     assert _render(fmt, list(again.values())) == first
 
 

@@ -24,7 +24,7 @@ from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
 from model_licensecheck.checker import Checker, CheckOptions
-from model_licensecheck.model import CheckResult, Relation, Status
+from model_licensecheck.model import CheckResult, Relation
 from model_licensecheck.report.interface import Format, Reporter, reporter
 from model_licensecheck.report.spdx2 import (
     Spdx2JsonReporter,
@@ -35,18 +35,9 @@ from model_licensecheck.report.spdx2 import (
 )
 from model_licensecheck.report.spdx3 import Spdx3Reporter
 
-ROOT = Path(__file__).parents[1]
-SPDX3_FILES = Path(__file__).parents[1].parent / "shared" / "spdx3"
-GOLDEN = Path(__file__).parent / "golden"
-EPOCH = "1700000000"
-CARD = "tests/fixtures/cards/unknown-base.md"
+from .lineages import CARD, EPOCH, GOLDEN, LINEAGES, check_lineages
 
-LINEAGES: dict[str, tuple[str, Status]] = {
-    "dolly": ("databricks/dolly-v2-12b", Status.ALLOWED),
-    "vicuna": ("lmsys/vicuna-13b-v1.3", Status.PROHIBITED),
-    "llama2-chat": ("meta-llama/Llama-2-7b-chat-hf", Status.CONDITIONAL),
-    "unknown-base": (CARD, Status.UNKNOWN),
-}
+SPDX3_FILES = Path(__file__).parents[1].parent / "shared" / "spdx3"
 
 FORMATS: dict[Format, type[Reporter]] = {
     Format.SPDX_JSON: Spdx2JsonReporter,
@@ -61,18 +52,10 @@ def checker() -> Checker:
     return Checker(CheckOptions(offline=True))
 
 
-def _check_all(checker: Checker) -> dict[str, CheckResult]:
-    # The card is named relative to the repository root, so node ids (and golden files) do not
-    # depend on where the checkout lives or where pytest was started.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)
-        return {name: checker.check(target) for name, (target, _) in LINEAGES.items()}
-
-
 @pytest.fixture(scope="module")
-def results(checker: Checker) -> dict[str, CheckResult]:
-    """The four lineages, checked once for the module."""
-    return _check_all(checker)
+def results(lineage_results: dict[str, CheckResult]) -> dict[str, CheckResult]:
+    """The four lineages, checked once for the session (conftest)."""
+    return lineage_results
 
 
 @pytest.fixture(autouse=True)
@@ -376,7 +359,7 @@ def test_matches_golden(fmt: Format, name: str, results: dict[str, CheckResult])
 def test_same_input_same_bytes(fmt: Format, results: dict[str, CheckResult]) -> None:
     """A fresh check of the same targets with the same SOURCE_DATE_EPOCH gives the same bytes."""
     first = _render(fmt, list(results.values()))
-    again = _check_all(Checker(CheckOptions(offline=True)))
+    again = check_lineages(Checker(CheckOptions(offline=True)))
     assert _render(fmt, list(again.values())) == first
 
 
