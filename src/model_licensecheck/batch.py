@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, InputError, LicensecheckError
 from .model import CheckResult
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     from .checker import Checker
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):
     """One model to audit: a Hub id, card, config or folder; optionally a pinned revision."""
 
     target: str
@@ -27,8 +25,7 @@ class ManifestEntry:
     notes: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
+class AuditEntry(NamedTuple):
     """The outcome for one manifest entry: a result, or the error that stopped its check."""
 
     entry: ManifestEntry
@@ -42,8 +39,7 @@ class AuditEntry:
         return ExitCode.PASSED if self.outcome.gate.passed else ExitCode.GATE_FAILED
 
 
-@dataclass(frozen=True, slots=True)
-class AuditResult:
+class AuditResult(NamedTuple):
     """Every entry's outcome, in manifest order."""
 
     entries: tuple[AuditEntry, ...]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .errors import InputError, LicensecheckError, ResolutionError
@@ -26,15 +26,14 @@ from .verdict.policy import Policy, apply_deployment, gate_with_policy
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """How to check: sources, limits, extra rules and the gate."""
 
     offline: bool = False
     max_depth: int = DEFAULT_MAX_DEPTH
     rules_dirs: tuple[Path, ...] = ()
     kb_dir: Path | None = None
-    policy: Policy = field(default_factory=Policy)
+    policy: Policy = Policy()
     """The gate, deployment profile, stances, allow/deny lists and waivers."""
     today: dt.date | None = None
     """The day waivers are judged on (default: today, UTC)."""
@@ -45,12 +44,13 @@ class CheckOptions:
     refresh: bool = False
     """Ignore cached Hub metadata and fetch again."""
     cache_dir: Path | None = None
-    hub_timeout: float = field(default_factory=lambda: _env_number("HUB_TIMEOUT", 10.0))
-    """Seconds per Hub request ($MODEL_LICENSECHECK_HUB_TIMEOUT)."""
-    hub_retries: int = field(default_factory=lambda: int(_env_number("HUB_RETRIES", 3)))
-    """Retries after a 429/5xx/timeout ($MODEL_LICENSECHECK_HUB_RETRIES)."""
-    hub_backoff: float = field(default_factory=lambda: _env_number("HUB_BACKOFF", 0.5))
-    """First retry delay in seconds, doubled each time ($MODEL_LICENSECHECK_HUB_BACKOFF)."""
+    hub_timeout: float | None = None
+    """Seconds per Hub request (default: $MODEL_LICENSECHECK_HUB_TIMEOUT, else 10)."""
+    hub_retries: int | None = None
+    """Retries after a 429/5xx/timeout (default: $MODEL_LICENSECHECK_HUB_RETRIES, else 3)."""
+    hub_backoff: float | None = None
+    """First retry delay in seconds, doubled each time (default:
+    $MODEL_LICENSECHECK_HUB_BACKOFF, else 0.5)."""
 
 
 class Checker:
@@ -83,9 +83,9 @@ class Checker:
             token=self.options.token,
             cache_dir=self.options.cache_dir,
             refresh=self.options.refresh,
-            timeout=self.options.hub_timeout,
-            retries=self.options.hub_retries,
-            backoff=self.options.hub_backoff,
+            timeout=_option(self.options.hub_timeout, "HUB_TIMEOUT", 10.0),
+            retries=int(_option(self.options.hub_retries, "HUB_RETRIES", 3)),
+            backoff=_option(self.options.hub_backoff, "HUB_BACKOFF", 0.5),
         )
         return (hub, kb_source)
 
@@ -161,7 +161,7 @@ class Checker:
         today = self.options.today or dt.datetime.now(tz=dt.UTC).date()
         gate = gate_with_policy(judged.findings, lineage, evaluation.concluded, policy, today)
         if judged.notes:
-            gate = replace(gate, notes=(*judged.notes, *gate.notes))
+            gate = gate._replace(notes=(*judged.notes, *gate.notes))
         return CheckResult(
             subject=Subject(target.text, target.kind.value, lineage.root),
             lineage=lineage,
@@ -184,6 +184,11 @@ class Checker:
             )
         reason = getattr(result, "reason", "")
         return InputError(f"{target}: no such model on the Hub or in the knowledge base ({reason})")
+
+
+def _option(value: float | None, env: str, default: float) -> float:
+    """An option given in code, else from its environment variable, else its default."""
+    return float(value) if value is not None else _env_number(env, default)
 
 
 def _env_number(name: str, default: float) -> float:

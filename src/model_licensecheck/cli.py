@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,10 +127,10 @@ def _make_checker(params: dict[str, Any], revision: str | None = None) -> Checke
         if params["policy_file"] is not None:
             policy = load_policy(params["policy_file"], load_kb(params["kb_dir"]))
         if params["fail_on"] is not None:
-            policy = replace(policy, fail_on=_statuses(params["fail_on"]))
+            policy = policy._replace(fail_on=_statuses(params["fail_on"]))
         if params["deny_conditions"]:
             denied = policy.deny_conditions | set(params["deny_conditions"])
-            policy = replace(policy, deny_conditions=frozenset(denied))
+            policy = policy._replace(deny_conditions=frozenset(denied))
         options = CheckOptions(
             offline=params["offline"], max_depth=params["max_depth"],
             rules_dirs=tuple(params["rules_dirs"]), kb_dir=params["kb_dir"], policy=policy,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -31,8 +31,7 @@ class InputError(LicensecheckError):
     """The user's input cannot be read or does not mean what it must (exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One validation problem with where it is."""
 
     file: str

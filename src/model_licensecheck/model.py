@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -61,8 +60,7 @@ class Confidence(StrEnum):
     INFERRED = "inferred"
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Why we believe one fact: where it was found, and the words that say it."""
 
     source: SourceKind
@@ -73,8 +71,7 @@ class Evidence:
     """A public address backing the fact (knowledge-base entries carry one per fact)."""
 
 
-@dataclass(frozen=True, slots=True)
-class KnownLicense:
+class KnownLicense(NamedTuple):
     """A license we recognised: `id` names an entry of the knowledge base."""
 
     id: str
@@ -84,8 +81,7 @@ class KnownLicense:
     """Which clue mapped `raw` to `id`: id, hf-id, alias, license_name, license_link."""
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownLicense:
+class UnknownLicense(NamedTuple):
     """A license that could not be determined; the reason says what is missing."""
 
     reason: str
@@ -96,8 +92,7 @@ class UnknownLicense:
 License = KnownLicense | UnknownLicense
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """An artifact of the lineage whose facts were resolved."""
 
     id: str
@@ -111,8 +106,7 @@ class Node:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class UnresolvedNode:
+class UnresolvedNode(NamedTuple):
     """An artifact named by a downstream node whose own facts could not be read."""
 
     id: str
@@ -128,8 +122,7 @@ class UnresolvedNode:
 AnyNode = Node | UnresolvedNode
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """`child` was made from `parent` by `relation`; evidence says who claims so."""
 
     child: str
@@ -138,8 +131,7 @@ class Edge:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Lineage:
+class Lineage(NamedTuple):
     """The resolved graph: every node reachable from the root, and the edges between them."""
 
     root: str
@@ -175,8 +167,7 @@ class Status(IntEnum):
             raise ValueError(f"unknown status {text!r} (expected one of: {names})") from None
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Condition:
+class Condition(NamedTuple):
     """A named obligation or restriction (DESIGN §4), with an optional value (e.g. a user cap)."""
 
     id: str
@@ -186,8 +177,7 @@ class Condition:
         return self.id if self.value is None else f"{self.id}={self.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One rule matched one path from the subject to an ancestor."""
 
     rule_id: str
@@ -208,19 +198,17 @@ class Finding:
         return (self.path[0].child, *(e.parent for e in self.path))
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """The combined judgement over all findings."""
 
     status: Status
     conditions: tuple[Condition, ...]
     summary: str
-    drivers: tuple[Finding, ...] = field(default=())
+    drivers: tuple[Finding, ...] = ()
     """The findings whose status equals the verdict's (what drives it)."""
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
+class GateResult(NamedTuple):
     """Whether the verdict passes the gate, why not, and what the policy did on the way."""
 
     passed: bool
@@ -228,8 +216,7 @@ class GateResult:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Obligation:
+class Obligation(NamedTuple):
     """A concrete to-do that comes with using the model: what to do, and because of whom."""
 
     condition: str
@@ -239,8 +226,7 @@ class Obligation:
     reference: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
     """What the user asked about, as given and as understood."""
 
     target: str
@@ -249,8 +235,7 @@ class Subject:
     node_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """Everything one check produced: the reports render this and nothing else."""
 
     subject: Subject

@@ -6,11 +6,10 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
@@ -33,8 +32,7 @@ T = TypeVar("T")
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
 
-@dataclass(frozen=True, slots=True)
-class LicenseMatch:
+class LicenseMatch(NamedTuple):
     """A license entry and the clue that found it."""
 
     entry: LicenseEntry
@@ -172,8 +170,8 @@ class KnowledgeBase:
     def index_data(self) -> dict[str, Any]:
         """Everything `from_index` needs, as JSON-ready data."""
         return {
-            "licenses": [_plain(asdict(x)) for x in self.licenses.values()],
-            "artifacts": [_plain(asdict(x)) for x in self.artifacts.values()],
+            "licenses": [_plain(x) for x in self.licenses.values()],
+            "artifacts": [_plain(x) for x in self.artifacts.values()],
             "license_keys": self._license_keys,
             "license_urls": self._license_urls,
             "artifact_ids": self._artifact_ids,
@@ -258,6 +256,9 @@ def _write_index(path: Path, kb: KnowledgeBase) -> None:
 
 
 def _plain(value: Any) -> Any:
+    """JSON-ready data from records, enums and containers."""
+    if hasattr(value, "_asdict"):  # a record (NamedTuple): by field name, not as a list
+        return _plain(value._asdict())
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

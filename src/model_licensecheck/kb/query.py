@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from ..model import NodeKind
@@ -66,7 +65,7 @@ def _license(entry: LicenseEntry) -> dict[str, Any]:
         "aliases": list(entry.aliases),
         "urls": list(entry.urls),
         "summary": entry.summary,
-        "clauses": asdict(entry.clauses),
+        "clauses": entry.clauses._asdict(),
         "clause_sources": dict(entry.clause_sources),
         "sources": list(entry.sources),
         "file": f"{entry.file}:{entry.line}",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import NodeKind, Relation, Status
 from ..validation import Collector, Fields
@@ -37,8 +36,7 @@ _ID = re.compile(r"^(kb:[a-z0-9][a-z0-9._-]*|[a-z0-9-]+:[A-Za-z0-9][\w.-]*|[\w.-
 _URL = re.compile(r"^https?://\S+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Clauses:
+class Clauses(NamedTuple):
     """What a license says, as facts the rules read (license_db/README, "License entry")."""
 
     commercial_use: str
@@ -60,7 +58,7 @@ class Clauses:
 
 
 OPTIONAL_CLAUSES = frozenset({"name_prefix"})
-CLAUSE_NAMES: tuple[str, ...] = Clauses.__slots__
+CLAUSE_NAMES: tuple[str, ...] = Clauses._fields
 
 
 def strictness(clauses: Clauses) -> Status | None:
@@ -85,8 +83,7 @@ def strictness(clauses: Clauses) -> Status | None:
     return Status.CONDITIONAL if restricted else Status.ALLOWED
 
 
-@dataclass(frozen=True, slots=True)
-class LicenseEntry:
+class LicenseEntry(NamedTuple):
     """One license or terms-of-service text."""
 
     id: str
@@ -104,8 +101,7 @@ class LicenseEntry:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class FactRef:
+class FactRef(NamedTuple):
     """A reference to another entry with the address that states it."""
 
     id: str
@@ -113,8 +109,7 @@ class FactRef:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class UpstreamFact:
+class UpstreamFact(NamedTuple):
     """An edge the knowledge base knows: this artifact was made from `id` by `relation`."""
 
     id: str
@@ -123,8 +118,7 @@ class UpstreamFact:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class ArtifactEntry:
+class ArtifactEntry(NamedTuple):
     """A model, dataset or service the knowledge base knows."""
 
     id: str

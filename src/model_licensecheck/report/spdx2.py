@@ -6,10 +6,9 @@ import hashlib
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, NamedTuple, assert_never
 
 from license_expression import LicenseExpression
 from spdx_tools.common.spdx_licensing import spdx_licensing
@@ -72,8 +71,7 @@ def spdx_license_id(license_id: str) -> str:
     return "LicenseRef-" + slug(license_id)
 
 
-@dataclass(frozen=True, slots=True)
-class LicenseText:
+class LicenseText(NamedTuple):
     """What an SPDX document says about a license that is not on the SPDX license list."""
 
     ref: str
@@ -131,8 +129,7 @@ def relation_phrase(relation: Relation) -> str:
             assert_never(relation)
 
 
-@dataclass(frozen=True, slots=True)
-class MergedEdge:
+class MergedEdge(NamedTuple):
     """An edge of one or more results' lineages, with the evidence all of them gave."""
 
     child: str
@@ -150,8 +147,7 @@ class MergedEdge:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True)
-class Merged:
+class Merged(NamedTuple):
     """Several results as one graph: every node once, with an SPDX-safe id of its own."""
 
     results: tuple[CheckResult, ...]

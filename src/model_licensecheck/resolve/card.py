@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
 from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
@@ -20,8 +19,7 @@ MAX_CARD_BYTES = 5 * 1024 * 1024
 """Cards larger than this are refused: real cards are a few kilobytes."""
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
+class Card(NamedTuple):
     """A parsed card: raw metadata (with key lines), and the prose with its first line."""
 
     metadata: Mapping[str, Any]

@@ -9,9 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import InputError
 from ..kb.loader import KnowledgeBase
@@ -30,8 +29,7 @@ TOKEN_TIP = "set HF_TOKEN (or pass --token) with access to the repo"  # noqa: S1
 _EXPAND = ["cardData", "sha", "gated", "siblings", "private"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Fetched:
+class _Fetched(NamedTuple):
     """What one artifact's fetch brought back: raw, so parsing can change without refetching."""
 
     repo_type: str
@@ -311,7 +309,7 @@ class HubSource:
             name, body = fetched.license_file
             at = f"{where}/blob/{sha or 'main'}/{name}:1"
             base = claim or LicenseClaim(None, Evidence(source, at))
-            claim = replace(base, text=body, text_location=at)
+            claim = base._replace(text=body, text_location=at)
         if fetched.adapter_config is not None:
             found, extra = config_claims(
                 fetched.adapter_config, f"{where}/blob/{sha or 'main'}/adapter_config.json", repo_id

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
 from ..model import Evidence, NodeKind, Relation, SourceKind
@@ -30,8 +29,7 @@ class TargetKind(StrEnum):
     FOLDER = "folder"
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """A classified target."""
 
     text: str
@@ -160,7 +158,7 @@ def _folder_facts(folder: Path, root_id: str, kb: KnowledgeBase) -> ArtifactFact
             text = read_text(path, where)
             if claim is None:
                 claim = LicenseClaim(None, Evidence(SourceKind.USER, f"{where}:1"))
-            claim = replace(claim, text=text, text_location=f"{where}:1")
+            claim = claim._replace(text=text, text_location=f"{where}:1")
             break
     if not read_any:
         raise InputError(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.loader import tokens
 from ..model import NodeKind, Relation
@@ -55,8 +54,7 @@ _HUB_URL = re.compile(r"huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)")
 _REPO_ID = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9])(?![\w/])")
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """One known artifact named in one sentence, and how the sentence says it was used."""
 
     entry: ArtifactEntry

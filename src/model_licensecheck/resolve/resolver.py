@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
 from ..kb.schema import strictness
@@ -43,8 +42,7 @@ _PRECEDENCE = {kind: i for i, kind in enumerate(SourceKind)}
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFailure:
+class SourceFailure(NamedTuple):
     """A source could not answer for a node; the report lists these."""
 
     node_id: str
@@ -259,7 +257,7 @@ class Resolver:
                 if not isinstance(answer, Found):
                     out.append(answer)
                     continue
-                root = replace(answer.facts, id=root)
+                root = answer.facts._replace(id=root)
             out.append(self._lineage(root, nodes, all_edges))
         return out
 
@@ -337,7 +335,7 @@ class Resolver:
 
 
 def _with_note(facts: ArtifactFacts, note: str) -> ArtifactFacts:
-    return replace(facts, notes=(*facts.notes, note))
+    return facts._replace(notes=(*facts.notes, note))
 
 
 def merge_facts(
@@ -369,8 +367,7 @@ def merge_facts(
                 f"{first.id}: the card declares {a.id} but the {second_name} records {b.id}; "
                 f"the verdict uses the stricter, {used}."
             )
-    return replace(
-        first,
+    return first._replace(
         license=license_claim,
         edges=(*first.edges, *second.edges),
         name=first.name or second.name,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.schema import strictness
 from ..model import (
@@ -35,8 +34,7 @@ UNKNOWN_LICENSE = "unknown"
 _WEIGHTS = PathPattern.parse("weight*")
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """What the rules concluded about a lineage."""
 
     findings: tuple[Finding, ...]
@@ -101,7 +99,7 @@ def _fields(
         reason=lic.reason if isinstance(lic, UnknownLicense) else "",
     )
     if entry is not None:
-        for name in entry.clauses.__slots__:
+        for name in entry.clauses._fields:
             value = getattr(entry.clauses, name)
             fields[name] = "" if value is None else str(value)
     return fields

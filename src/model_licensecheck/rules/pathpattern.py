@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import WEIGHT_RELATIONS, Edge, Relation
 
@@ -30,15 +29,13 @@ class PatternError(ValueError):
     """The pattern text is not valid."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Term:
+class _Term(NamedTuple):
     relations: frozenset[Relation]
     repeat: bool
     optional: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PathPattern:
+class PathPattern(NamedTuple):
     """A compiled pattern: a small NFA whose states are positions between terms."""
 
     text: str

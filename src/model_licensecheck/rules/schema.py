@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Problem, RuleFileError
 from ..kb.schema import CLAUSE_NAMES, COMMERCIAL, COPYLEFT, OUTPUT_TRAINING
@@ -33,16 +32,14 @@ _CLAUSE_VALUES: Mapping[str, tuple[Any, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionTemplate:
+class ConditionTemplate(NamedTuple):
     """A condition a rule adds; `value` may name clause placeholders."""
 
     id: str
     value: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One declarative rule: where it looks, what it requires, what it concludes."""
 
     id: str

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Problem, ValidationError
 from ..kb.loader import KnowledgeBase
@@ -30,8 +29,7 @@ class PolicyError(ValidationError):
         super().__init__("policy file", problems)
 
 
-@dataclass(frozen=True, slots=True)
-class Deployment:
+class Deployment(NamedTuple):
     """How the model will be used: caps are judged as numbers, names against prefixes."""
 
     monthly_active_users: int | None = None
@@ -41,8 +39,7 @@ class Deployment:
     release_name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Stance:
+class Stance(NamedTuple):
     """Legal readings where reasonable people differ; defaults follow DESIGN §5."""
 
     share_alike_data_reaches_weights: bool = False
@@ -50,8 +47,7 @@ class Stance:
     quantization_is_derivative: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Waiver:
+class Waiver(NamedTuple):
     """An approved exception for a model (the whole subject) or one finding (`rule:ancestor`)."""
 
     reason: str
@@ -66,8 +62,7 @@ class Waiver:
         return self.finding or self.model or ""
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """A validated policy file."""
 
     fail_on: frozenset[Status] = DEFAULT_FAIL_ON
@@ -76,8 +71,8 @@ class Policy:
     deny_models: frozenset[str] = frozenset()
     allow_licenses: frozenset[str] = frozenset()
     deny_licenses: frozenset[str] = frozenset()
-    deployment: Deployment = field(default_factory=Deployment)
-    stance: Stance = field(default_factory=Stance)
+    deployment: Deployment = Deployment()
+    stance: Stance = Stance()
     waivers: tuple[Waiver, ...] = ()
     source: str | None = None
 
@@ -94,7 +89,7 @@ def load_policy(path: Path, kb: KnowledgeBase | None = None) -> Policy:
     policy = parse_policy(data, c, kb)
     if c.problems:
         raise PolicyError(c.problems)
-    return replace(policy, source=str(path))
+    return policy._replace(source=str(path))
 
 
 def parse_policy(data: Mapping[str, Any], c: Collector, kb: KnowledgeBase | None) -> Policy:
@@ -123,7 +118,7 @@ def parse_policy(data: Mapping[str, Any], c: Collector, kb: KnowledgeBase | None
     for name, value in (("monthly_active_users", users), ("annual_revenue_usd", revenue)):
         if value is not None and value < 0:
             c.add("must not be negative", None, f"deployment.{name}")
-    stance = Fields(f.mapping("stance", required=False), c, None, set(Stance.__slots__),
+    stance = Fields(f.mapping("stance", required=False), c, None, set(Stance._fields),
                     prefix="stance.")  # fmt: skip
     lists: dict[str, dict[str, frozenset[str]]] = {}
     for side in ("allow", "deny"):
@@ -153,7 +148,7 @@ def parse_policy(data: Mapping[str, Any], c: Collector, kb: KnowledgeBase | None
             dep.optional_text("jurisdiction"),
             dep.optional_text("release_name"),
         ),
-        stance=Stance(**{k: stance.get(k, bool, getattr(Stance(), k)) for k in Stance.__slots__}),
+        stance=Stance(**{k: stance.get(k, bool, getattr(Stance(), k)) for k in Stance._fields}),
         waivers=tuple(w for w in waivers if w is not None),
     )
 
@@ -185,8 +180,7 @@ def _waiver(raw: object, c: Collector, i: int) -> Waiver | None:
     return Waiver(reason, approver, expires, model, finding)
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyOutcome:
+class PolicyOutcome(NamedTuple):
     """Findings as the deployment profile and stances leave them, and what the gate says."""
 
     findings: tuple[Finding, ...]
@@ -226,7 +220,7 @@ def apply_deployment(
         if status is f.status and len(kept) == len(f.conditions):
             out.append(f)  # untouched: most findings, and copying them all is costly
         else:
-            out.append(replace(f, status=status, conditions=tuple(kept), message=message))
+            out.append(f._replace(status=status, conditions=tuple(kept), message=message))
     ordered = sorted(out, key=lambda f: (-f.status, f.rule_id, f.ancestor))
     return PolicyOutcome(tuple(ordered), tuple(notes))
 
