@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model_licensecheck.errors import KnowledgeBaseError
-from model_licensecheck.kb.loader import KnowledgeBase, load_kb
+from model_licensecheck.kb.loader import KnowledgeBase, _token_pattern, load_kb, tokens
 from model_licensecheck.model import NodeKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,3 +159,15 @@ def test_editing_a_yaml_file_rebuilds_the_index(
     path = kb_dir / "models" / "databricks.yaml"
     path.write_text(path.read_text().replace("id: mit", "id: apache-2.0", 1), encoding="utf-8")
     assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "apache-2.0"  # type: ignore[union-attr]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
+    # ASCII text skips the Unicode pattern (costly to compile); both must split it alike.
+    assert tokens(text) == _token_pattern().findall(text.lower())
+
+
+def test_cjk_characters_are_tokens_of_their_own() -> None:
+    expected = ["qwen2.5", "通", "义", "千", "问", "llama", "3++"]
+    assert tokens("Qwen2.5 通义千问 Llama-3++") == expected
