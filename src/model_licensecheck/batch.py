@@ -1,7 +1,5 @@
 """Batch audits: read a manifest of models, check them together, summarise the outcome."""
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -132,7 +130,7 @@ def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
     return entries
 
 
-def run_audit(checker: Checker, entries: Sequence[ManifestEntry]) -> AuditResult:
+def run_audit(checker: "Checker", entries: Sequence[ManifestEntry]) -> AuditResult:
     """Check every entry in one pass (shared ancestors are fetched once)."""
     revisions = {e.target: e.revision for e in entries if e.revision}
     outcomes = checker.check_many([e.target for e in entries], revisions=revisions)

@@ -1,7 +1,5 @@
 """The one orchestrator: resolve → rules → verdict → gate, for the CLI, the Action and the API."""
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence

@@ -1,7 +1,5 @@
 """One exception tree; each error knows its exit code (DESIGN §7), mapped at one boundary."""
 
-from __future__ import annotations
-
 from enum import IntEnum
 from typing import NamedTuple
 

@@ -1,12 +1,11 @@
 """Core types passed between the stages: lineage, evidence, licenses, findings, verdicts."""
 
-from __future__ import annotations
-
+from collections.abc import Mapping
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    pass
 
 
 class NodeKind(StrEnum):
@@ -158,7 +157,7 @@ class Status(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> Status:
+    def parse(cls, text: str) -> "Status":
         """Read a status from its lowercase name."""
         try:
             return cls[text.upper()]

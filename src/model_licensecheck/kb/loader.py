@@ -1,7 +1,5 @@
 """Load the knowledge base from its folder, check its invariants, and index it for lookups."""
 
-from __future__ import annotations
-
 import json
 import os
 import re
@@ -161,7 +159,7 @@ class KnowledgeBase:
             raise KnowledgeBaseError(problems)
 
     @classmethod
-    def from_index(cls, data: Mapping[str, Any]) -> KnowledgeBase:
+    def from_index(cls, data: Mapping[str, Any]) -> "KnowledgeBase":
         """A knowledge base read back from `index_data()` (already validated when written)."""
         kb = cls.__new__(cls)
         kb.licenses = _Lazy({x["id"]: x for x in data["licenses"]}, _license_from)

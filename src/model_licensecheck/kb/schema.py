@@ -1,15 +1,14 @@
 """Typed entries of the knowledge base and their validation from raw YAML (license_db/README)."""
 
-from __future__ import annotations
-
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import NodeKind, Relation, Status
 from ..validation import Collector, Fields
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    pass
 
 SCHEMA_VERSION = 1
 

@@ -1,7 +1,5 @@
 """SPDX 2.3 reports (JSON and tag-value), built with spdx-tools' model and validated."""
 
-from __future__ import annotations
-
 import hashlib
 import io
 import re
@@ -51,7 +49,7 @@ _LICENSE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
 
 
 @lru_cache(maxsize=1)
-def _license_entries() -> dict[str, LicenseEntry]:
+def _license_entries() -> "dict[str, LicenseEntry]":
     """The shipped knowledge base's licenses: reporters only receive results, and the SPDX
     formats must describe every `LicenseRef-` they use, so the knowledge base is read here."""
     return dict(load_kb().licenses)

@@ -1,7 +1,5 @@
 """Read a model card: YAML front matter into raw fields with lines, and the prose after it."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -125,7 +123,7 @@ def card_claims(
     card: Card,
     child: str,
     where: str,
-    kb: KnowledgeBase,
+    kb: "KnowledgeBase",
     source: SourceKind,
     default_base_relation: Relation | None = None,
     kind: NodeKind = NodeKind.MODEL,

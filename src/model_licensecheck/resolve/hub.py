@@ -1,8 +1,6 @@
 """The Hugging Face Hub as a fact source, through `huggingface_hub` (metadata and small text files
 only: never weights, never remote code)."""
 
-from __future__ import annotations
-
 import json
 import os
 import threading

@@ -1,7 +1,5 @@
 """What every fact source hands the resolver: raw claims about one artifact, with evidence."""
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple, Protocol
 

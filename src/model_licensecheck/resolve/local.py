@@ -1,7 +1,5 @@
 """The user's own input: tell a Hub id from a card, config or folder, and read local files."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -85,7 +83,7 @@ def read_text(path: Path, where: str) -> str:
         raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from None
 
 
-def local_facts(target: Target, kb: KnowledgeBase) -> ArtifactFacts:
+def local_facts(target: Target, kb: "KnowledgeBase") -> ArtifactFacts:
     """The root's facts from a local card, config, merge config or model folder."""
     # Card, prose and config parsing are imported here: checking a Hub id needs none of them.
     from .card import card_claims, parse_card
@@ -112,7 +110,7 @@ def local_facts(target: Target, kb: KnowledgeBase) -> ArtifactFacts:
     )
 
 
-def _folder_facts(folder: Path, root_id: str, kb: KnowledgeBase) -> ArtifactFacts:
+def _folder_facts(folder: Path, root_id: str, kb: "KnowledgeBase") -> ArtifactFacts:
     from .card import card_claims, parse_card
     from .config import config_claims, merge_claims
 

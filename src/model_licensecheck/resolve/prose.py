@@ -1,18 +1,15 @@
 """Find mentions of known models, datasets and services in a card's prose, with the sentence."""
 
-from __future__ import annotations
-
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.loader import tokens
+from ..kb.schema import ArtifactEntry
 from ..model import NodeKind, Relation
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from ..kb.loader import KnowledgeBase
-    from ..kb.schema import ArtifactEntry
 
 # Cue words deciding how a mentioned model was used, strongest first.
 _MODEL_CUES: tuple[tuple[Relation, re.Pattern[str]], ...] = (
@@ -123,7 +120,7 @@ def _model_relation(sentence: str) -> Relation | None:
     return None
 
 
-def find_mentions(text: str, kb: KnowledgeBase, first_line: int = 1) -> list[Mention]:
+def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[Mention]:
     """Every known artifact the prose names, each once per sentence, with its relation cue."""
     max_len = max((len(k.split()) for k in kb.aliases), default=1)
     out: list[Mention] = []

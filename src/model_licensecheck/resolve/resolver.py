@@ -1,7 +1,5 @@
 """Build the lineage graph: recursive, deduplicated, depth-limited, cycle-safe (DESIGN §2)."""
 
-from __future__ import annotations
-
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -62,7 +60,7 @@ class Resolver:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: "KnowledgeBase",
         sources: Sequence[FactSource],
         max_depth: int = DEFAULT_MAX_DEPTH,
         progress: Progress | None = None,
@@ -339,7 +337,7 @@ def _with_note(facts: ArtifactFacts, note: str) -> ArtifactFacts:
 
 
 def merge_facts(
-    first: ArtifactFacts, second: ArtifactFacts, second_name: str, kb: KnowledgeBase
+    first: ArtifactFacts, second: ArtifactFacts, second_name: str, kb: "KnowledgeBase"
 ) -> ArtifactFacts:
     """Combine two sources' facts about one artifact: edges from both, and where the licenses
     disagree, the one the verdict can rely on, with a note that shows both."""

@@ -1,7 +1,6 @@
 """Apply rules to a lineage: every (rule, ancestor) pair a matching path reaches is a finding."""
 
-from __future__ import annotations
-
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.schema import strictness
@@ -22,8 +21,6 @@ from ..model import (
 from .pathpattern import PathPattern
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-
     from ..kb.loader import KnowledgeBase
     from ..kb.schema import LicenseEntry
     from .schema import Rule
@@ -41,7 +38,7 @@ class Evaluation(NamedTuple):
     concluded: Mapping[str, tuple[str, ...]]
 
 
-def license_entry(node: AnyNode, kb: KnowledgeBase) -> LicenseEntry | None:
+def license_entry(node: AnyNode, kb: "KnowledgeBase") -> "LicenseEntry | None":
     """The knowledge-base entry of a node's license, when it is known."""
     lic = node.license
     if isinstance(lic, KnownLicense):
@@ -66,7 +63,7 @@ class _Format(dict[str, str]):
         return f"{{{key}}}"
 
 
-def _matches(rule: Rule, node: AnyNode, entry: LicenseEntry | None) -> bool:
+def _matches(rule: "Rule", node: AnyNode, entry: "LicenseEntry | None") -> bool:
     if rule.ancestor_kinds and node.kind not in rule.ancestor_kinds:
         return False
     for key, accepted in rule.when.items():
@@ -86,7 +83,7 @@ def _matches(rule: Rule, node: AnyNode, entry: LicenseEntry | None) -> bool:
 
 
 def _fields(
-    lineage: Lineage, node: AnyNode, entry: LicenseEntry | None, path: tuple[Edge, ...]
+    lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None", path: tuple[Edge, ...]
 ) -> _Format:
     lic = node.license
     fields = _Format(
@@ -106,7 +103,7 @@ def _fields(
 
 
 def _finding(
-    rule: Rule, lineage: Lineage, node: AnyNode, entry: LicenseEntry | None,
+    rule: "Rule", lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None",
     path: tuple[Edge, ...], extra: Mapping[str, str] | None = None,
 ) -> Finding:  # fmt: skip
     fields = _fields(lineage, node, entry, path)
@@ -131,7 +128,7 @@ def _finding(
     )
 
 
-def evaluate(lineage: Lineage, kb: KnowledgeBase, rules: Sequence[Rule]) -> Evaluation:
+def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> Evaluation:
     """Run every rule over the lineage; findings are sorted, worst first."""
     by_child: dict[str, list[Edge]] = {}
     for edge in lineage.edges:
@@ -162,9 +159,9 @@ def evaluate(lineage: Lineage, kb: KnowledgeBase, rules: Sequence[Rule]) -> Eval
 
 
 def _conflicts(
-    rule: Rule,
+    rule: "Rule",
     lineage: Lineage,
-    entries: Mapping[str, LicenseEntry | None],
+    entries: "Mapping[str, LicenseEntry | None]",
     walk: Callable[[PathPattern, str], dict[str, tuple[Edge, ...]]],
     by_child: Mapping[str, list[Edge]],
 ) -> list[Finding]:
@@ -203,7 +200,7 @@ def _conflicts(
 
 def _concluded(
     lineage: Lineage,
-    entries: Mapping[str, LicenseEntry | None],
+    entries: "Mapping[str, LicenseEntry | None]",
     by_child: Mapping[str, list[Edge]],
 ) -> dict[str, tuple[str, ...]]:
     """Per node, the licenses whose terms reach it: its own, its weight ancestors', and those

@@ -7,16 +7,15 @@ more), `+` (one or more) or `?` (optional). The empty pattern matches only the s
 `weight*` matches the subject and every ancestor reached through weights alone.
 """
 
-from __future__ import annotations
-
 import re
 from collections import deque
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import WEIGHT_RELATIONS, Edge, Relation
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    pass
 
 GROUPS: Mapping[str, frozenset[Relation]] = {
     "weight": WEIGHT_RELATIONS,
@@ -42,7 +41,7 @@ class PathPattern(NamedTuple):
     terms: tuple[_Term, ...]
 
     @classmethod
-    def parse(cls, text: str) -> PathPattern:
+    def parse(cls, text: str) -> "PathPattern":
         """Compile `text`; raise PatternError naming the bad term."""
         terms: list[_Term] = []
         for token in text.split():

@@ -1,7 +1,5 @@
 """Rule files: their schema, validation on load, and the typed rules the engine runs."""
 
-from __future__ import annotations
-
 import re
 import string
 from collections.abc import Mapping, Sequence

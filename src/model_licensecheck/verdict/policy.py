@@ -1,8 +1,6 @@
 """Policy files: what passes the gate, the deployment the verdict is judged against, stances on
 questions where reasonable people differ, allow/deny lists and waivers (DESIGN §7)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
