@@ -132,7 +132,7 @@ def test_the_compiled_index_answers_like_the_yaml(
     monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
     fresh = load_kb(use_index=False)
     first = load_kb()  # parses the YAML and writes the index
-    assert list((tmp_path / "cache" / "kb").glob("*.json"))
+    assert len(list((tmp_path / "cache" / "kb").glob("*.idx"))) == 1
     indexed = load_kb()  # read back from the index
     assert set(indexed.artifacts) == set(fresh.artifacts)
     for art_id in fresh.artifacts:
@@ -159,6 +159,30 @@ def test_editing_a_yaml_file_rebuilds_the_index(
     path = kb_dir / "models" / "databricks.yaml"
     path.write_text(path.read_text().replace("id: mit", "id: apache-2.0", 1), encoding="utf-8")
     assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "apache-2.0"  # type: ignore[union-attr]
+    # the index of the earlier contents is gone: one index per knowledge-base folder
+    indexes = list((tmp_path / "cache" / "kb").glob("*.idx"))
+    assert len(indexes) == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_a_damaged_index_is_rebuilt_not_half_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    load_kb()
+    (index,) = (tmp_path / "cache" / "kb").glob("*.idx")
+    data = index.read_bytes()
+    if damage == "truncate":
+        data = data[: len(data) - 100]
+    elif damage == "flip":  # a license id inside the entries, where no JSON check would look
+        at = data.index(b'"mit"', data.index(b"\n"))
+        data = data[:at] + b'"gpl"' + data[at + 5 :]  # same size: only the CRC tells
+    else:
+        data = b"\x00not an index\n" + data
+    index.write_bytes(data)
+    kb = load_kb()
+    assert kb.artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
+    assert index.read_bytes() != data  # rewritten
 
 
 @settings(max_examples=500, deadline=None)

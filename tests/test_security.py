@@ -55,7 +55,7 @@ def test_a_planted_token_appears_in_no_output(
     assert result.exit_code == 0, result.output
     assert hub.count("/meta-llama/Llama-2-7b-hf/resolve/") > 0  # the token opened the gate
     texts = [result.output, *(p.read_text() for p in out.iterdir())]
-    texts += [p.read_text() for p in cache.rglob("*.json")]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in cache.rglob("*") if p.is_file()]
     assert len(texts) >= len(Format) + 2
     for text in texts:
         assert TOKEN not in text

@@ -157,12 +157,15 @@ def _progress() -> Callable[[str], None] | None:
 
 
 def _emit(
-    params: dict[str, Any], results: Sequence[CheckResult], json_data: Any, text: str | None = None
+    params: dict[str, Any],
+    results: Sequence[CheckResult],
+    json_data: Callable[[], Any],
+    text: str | None = None,
 ) -> None:
-    """Render every asked-for format; to stdout, a file, or a folder of files. `text`, when
-    given, stands for the text format (an audit's summary table)."""
+    """Render every asked-for format; to stdout, a file, or a folder of files. `json_data`
+    builds the JSON report's data (only when JSON is asked for); `text`, when given, stands
+    for the text format (an audit's summary table)."""
     from .report.interface import reporter
-    from .report.jsonreport import dumps
 
     if sys.stderr.isatty():
         click.echo("\r\033[K", err=True, nl=False)
@@ -176,7 +179,9 @@ def _emit(
                                                  and "NO_COLOR" not in os.environ)  # fmt: skip
     for fmt in chosen:
         if fmt is Format.JSON:  # the JSON report also lists the targets that failed
-            body = dumps(json_data)
+            from .report.jsonreport import dumps
+
+            body = dumps(json_data())
         elif fmt is Format.TEXT and text is not None:
             body = text
         else:
@@ -198,8 +203,6 @@ def _emit(
 @_check_options
 def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
-    from .report.jsonreport import error_dict, to_dict
-
     checker = _make_checker(params, revision)
     try:
         outcomes = checker.check_many(list(targets))
@@ -207,19 +210,27 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
         _fail(exc)
         sys.exit(exc.exit_code)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
-    rendered: list[Any] = []
     worst = ExitCode.PASSED
-    for target, outcome in zip(targets, outcomes, strict=True):
+    for outcome in outcomes:
         if isinstance(outcome, LicensecheckError):
             _fail(outcome)
             worst = max(worst, outcome.exit_code)
-            rendered.append(error_dict(target, int(outcome.exit_code), outcome.one_line()))
-        else:
-            rendered.append(to_dict(outcome))
-            if not outcome.gate.passed:
-                worst = max(worst, ExitCode.GATE_FAILED)
+        elif not outcome.gate.passed:
+            worst = max(worst, ExitCode.GATE_FAILED)
+
+    def json_data() -> Any:
+        from .report.jsonreport import error_dict, to_dict
+
+        rendered = [
+            error_dict(target, int(o.exit_code), o.one_line())
+            if isinstance(o, LicensecheckError)
+            else to_dict(o)
+            for target, o in zip(targets, outcomes, strict=True)
+        ]
+        return rendered if len(targets) > 1 else rendered[0]
+
     if results:
-        _emit(params, results, rendered if len(targets) > 1 else rendered[0])
+        _emit(params, results, json_data)
     sys.exit(worst)
 
 
@@ -252,7 +263,7 @@ def audit_command(manifest: Path, reports_dir: Path | None, **params: Any) -> No
             click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
                        err=True)  # fmt: skip
             sys.exit(ExitCode.INPUT_ERROR)
-    _emit(params, result.results, audit_dict(result), text=audit_table(result))
+    _emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
     sys.exit(result.exit_code)
 
 

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
@@ -159,29 +160,45 @@ class KnowledgeBase:
             raise KnowledgeBaseError(problems)
 
     @classmethod
-    def from_index(cls, data: Mapping[str, Any]) -> "KnowledgeBase":
-        """A knowledge base read back from `index_data()` (already validated when written)."""
+    def from_index(cls, header: Mapping[str, Any], entries: bytes) -> "KnowledgeBase":
+        """A knowledge base read back from an index (already validated when written): the
+        lookup maps in `header`, and each entry parsed from its span of `entries` only when
+        first looked up."""
+
+        def parse(span: list[int]) -> Any:
+            return json.loads(entries[span[0] : span[0] + span[1]])
+
         kb = cls.__new__(cls)
-        kb.licenses = _Lazy({x["id"]: x for x in data["licenses"]}, _license_from)
-        artifacts = _Lazy({x["id"]: x for x in data["artifacts"]}, _artifact_from)
+        kb.licenses = _Lazy(header["licenses"], lambda span: _license_from(parse(span)))
+        artifacts = _Lazy(header["artifacts"], lambda span: _artifact_from(parse(span)))
         kb.artifacts = artifacts
-        kb._license_keys = {k: (v[0], v[1]) for k, v in data["license_keys"].items()}
-        kb._license_urls = dict(data["license_urls"])
-        kb._artifact_ids = dict(data["artifact_ids"])
-        kb._alias_ids = dict(data["alias_ids"])
+        kb._license_keys = {k: (v[0], v[1]) for k, v in header["license_keys"].items()}
+        kb._license_urls = dict(header["license_urls"])
+        kb._artifact_ids = dict(header["artifact_ids"])
+        kb._alias_ids = dict(header["alias_ids"])
         kb.aliases = _Lazy(kb._alias_ids, artifacts.__getitem__)
         return kb
 
-    def index_data(self) -> dict[str, Any]:
-        """Everything `from_index` needs, as JSON-ready data."""
-        return {
-            "licenses": [_plain(x) for x in self.licenses.values()],
-            "artifacts": [_plain(x) for x in self.artifacts.values()],
+    def index_data(self) -> tuple[dict[str, Any], bytes]:
+        """What `from_index` reads back: a JSON-ready header, and the entries, each a JSON
+        document at the span (offset, length) the header gives for its id."""
+        blob = bytearray()
+        spans: dict[str, dict[str, list[int]]] = {"licenses": {}, "artifacts": {}}
+        entries: dict[str, Mapping[str, Any]] = {"licenses": self.licenses,
+                                                 "artifacts": self.artifacts}  # fmt: skip
+        for part, mapping in entries.items():
+            for key, entry in mapping.items():
+                doc = json.dumps(_plain(entry), separators=(",", ":")).encode()
+                spans[part][key] = [len(blob), len(doc)]
+                blob += doc
+        header = {
+            **spans,
             "license_keys": self._license_keys,
             "license_urls": self._license_urls,
             "artifact_ids": self._artifact_ids,
             "alias_ids": self._alias_ids,
         }
+        return header, bytes(blob)
 
     def _check_references(self, art: ArtifactEntry) -> list[Problem]:
         out: list[Problem] = []
@@ -211,15 +228,16 @@ class KnowledgeBase:
         return self.licenses[lic_id] if lic_id is not None else None
 
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase:
     """The knowledge base, from its compiled index when one matches the YAML files exactly
     (their names, sizes and modification times), else read, validated and indexed anew.
 
-    Parsing ~200 YAML files costs a few hundred milliseconds; the index, a few. Any edit to a
-    YAML file changes its fingerprint, so the index can never be stale.
+    Parsing ~200 YAML files costs a few hundred milliseconds; reading the index, about one:
+    it parses the lookup maps and leaves each entry as bytes until it is looked up. Any edit
+    to a YAML file changes its fingerprint, so the index can never be stale.
     """
     root = folder or shipped_kb_dir()
     if not root.is_dir():
@@ -227,7 +245,7 @@ def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase
     index = _index_path(root) if use_index else None
     if index is not None:
         try:
-            return _from_index(json.loads(index.read_bytes()))
+            return _from_index(index.read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             pass  # missing, unreadable or from another version: rebuild it below
     kb = _load_yaml(root)
@@ -237,7 +255,10 @@ def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase
 
 
 def _index_path(root: Path) -> Path:
-    listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{root.resolve()}"]
+    """`<folder>-<contents>.idx`: one index per knowledge-base folder, named by the folder and
+    by the names, sizes and modification times of its YAML files."""
+    place = f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{root.resolve()}"
+    listing = [place]
     for sub in ("licenses", "models", "datasets", "services"):
         folder = root / sub
         if not folder.is_dir():
@@ -246,16 +267,24 @@ def _index_path(root: Path) -> Path:
             if entry.name.endswith(".yaml"):
                 st = entry.stat()
                 listing.append(f"{sub}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return cache_dir() / "kb" / f"{fingerprint(listing)}.json"
+    return cache_dir() / "kb" / f"{fingerprint([place])}-{fingerprint(listing)}.idx"
 
 
 def _write_index(path: Path, kb: KnowledgeBase) -> None:
-    data = {"format": INDEX_FORMAT, **kb.index_data()}
+    """One file: a JSON header line, then the entries. The header carries the entries' size
+    and CRC-32, so a truncated or altered file is rebuilt rather than half read."""
+    header, entries = kb.index_data()
+    header = {"format": INDEX_FORMAT, "size": len(entries), "crc32": zlib.crc32(entries),
+              **header}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + entries)
         os.replace(tmp, path)
+        folder_part = path.name.split("-")[0]
+        for old in [*path.parent.glob(f"{folder_part}-*.idx"), *path.parent.glob("*.json")]:
+            if old != path:  # this folder's earlier index, or one in the old JSON format
+                old.unlink(missing_ok=True)
     except OSError:
         pass  # an index we cannot write only costs the YAML parse next time
 
@@ -273,10 +302,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _from_index(data: dict[str, Any]) -> KnowledgeBase:
-    if data.get("format") != INDEX_FORMAT:
+def _from_index(data: bytes) -> KnowledgeBase:
+    end = data.index(b"\n")
+    header = json.loads(data[:end])
+    entries = data[end + 1 :]
+    if header.get("format") != INDEX_FORMAT:
         raise ValueError("index format")
-    return KnowledgeBase.from_index(data)
+    if header["size"] != len(entries) or header["crc32"] != zlib.crc32(entries):
+        raise ValueError("index damaged")
+    return KnowledgeBase.from_index(header, entries)
 
 
 def _license_from(x: Mapping[str, Any]) -> LicenseEntry:
