@@ -372,3 +372,42 @@ def db_stats(kb_dir: Path | None, as_json: bool) -> None:
         click.echo(dumps(data), nl=False)
     else:
         _print_mapping(data)
+
+
+def entry() -> None:
+    """The `licensecheck` console script: run the command, then leave without tearing the
+    interpreter down.
+
+    Freeing every module and object at exit took ~15 ms of a ~80 ms offline check (mypy's
+    `hard_exit` does the same for the same reason). The streams are flushed first; when a
+    flush fails (a closed pipe) or a worker thread is still alive, the normal exit runs
+    instead, so nothing buffered or in flight is lost. `main()` itself, as the tests and any
+    embedding program call it, exits normally.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        code = _exit_status(done.code)
+    else:  # click's standalone mode always raises SystemExit; this is for safety
+        code = 0
+    import threading
+
+    if threading.active_count() == 1:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The process status `sys.exit(code)` would give: None is 0, an int is itself, anything
+    else is printed to stderr and gives 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # noqa: T201 - what sys.exit would print
+    return 1
