@@ -164,7 +164,7 @@ def test_editing_a_yaml_file_rebuilds_the_index(
     assert len(indexes) == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+@pytest.mark.parametrize("damage", ["truncate", "entry", "map", "garbage"])
 def test_a_damaged_index_is_rebuilt_not_half_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
@@ -174,15 +174,42 @@ def test_a_damaged_index_is_rebuilt_not_half_read(
     data = index.read_bytes()
     if damage == "truncate":
         data = data[: len(data) - 100]
-    elif damage == "flip":  # a license id inside the entries, where no JSON check would look
-        at = data.index(b'"mit"', data.index(b"\n"))
-        data = data[:at] + b'"gpl"' + data[at + 5 :]  # same size: only the CRC tells
+    elif damage == "entry":  # same size, inside dolly's own entry: only its checksum tells
+        doc = data.index(b'{"id":"databricks/dolly-v2-12b"')
+        at = data.index(b'"mit"', doc)
+        data = data[:at] + b'"gpl"' + data[at + 5 :]
+    elif damage == "map":  # same size, inside the id map: dolly would point nowhere
+        at = data.index(b'"databricks/dolly-v2-12b":"databricks/dolly-v2-12b"')
+        at += len(b'"databricks/dolly-v2-12b":"databricks/dolly-v2-12')
+        data = data[:at] + b"c" + data[at + 1 :]
     else:
         data = b"\x00not an index\n" + data
     index.write_bytes(data)
     kb = load_kb()
     assert kb.artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
-    assert index.read_bytes() != data  # rewritten
+    assert kb.find_license("MIT") is not None
+    assert index.read_bytes() != data  # rewritten from the YAML
+
+
+def test_an_indexed_run_reads_only_what_it_looks_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from model_licensecheck.kb.index import IndexFile
+
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    load_kb()
+    read: list[int] = []
+    real = IndexFile.read
+
+    def counting(self: IndexFile, place: list[int]) -> object:
+        read.append(place[1])
+        return real(self, place)
+
+    monkeypatch.setattr(IndexFile, "read", counting)
+    kb = load_kb()
+    assert kb.artifact("databricks/dolly-v2-12b") is not None
+    (index,) = (tmp_path / "cache" / "kb").glob("*.idx")
+    assert 0 < sum(read) < index.stat().st_size / 3  # the id map, the spans, one entry
 
 
 @settings(max_examples=500, deadline=None)

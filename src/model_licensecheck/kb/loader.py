@@ -1,9 +1,7 @@
 """Load the knowledge base from its folder, check its invariants, and index it for lookups."""
 
-import json
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
@@ -15,6 +13,8 @@ from ..model import NodeKind, Relation
 from ..paths import cache_dir, fingerprint, shipped_kb_dir
 from ..validation import Collector
 from ..yamlio import YamlError, load
+from .index import FORMAT as INDEX_FORMAT
+from .index import IndexDamaged, IndexFile, write_index
 from .schema import (
     SCHEMA_VERSION,
     ArtifactEntry,
@@ -73,32 +73,36 @@ def _norm_url(url: str) -> str:
 
 
 class _Lazy(Mapping[str, T]):
-    """Entries kept as raw data and turned into dataclasses on first access: a run looks up a
-    handful of the knowledge base's hundreds of entries."""
+    """A mapping whose keys come from `keys()` (read on first use) and whose values are built
+    from each key and its raw value on first access: a run looks up a handful of the
+    knowledge base's hundreds of entries."""
 
-    def __init__(self, raw: Mapping[str, Any], build: Callable[[Any], T]) -> None:
-        self._raw = raw
+    def __init__(
+        self, keys: Callable[[], Mapping[str, Any]], build: Callable[[str, Any], T]
+    ) -> None:
+        self._keys = keys
         self._build = build
         self._done: dict[str, T] = {}
 
     def __getitem__(self, key: str) -> T:
         value = self._done.get(key)
         if value is None:
-            value = self._done[key] = self._build(self._raw[key])
+            value = self._done[key] = self._build(key, self._keys()[key])
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._keys())
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._keys())
 
 
 class KnowledgeBase:
     """Indexed, validated knowledge-base entries.
 
-    Lookups go through plain maps from normalised keys to entry ids, so that a knowledge base
-    read back from its compiled index needs no work beyond reading it (`from_index`).
+    Lookups go through plain maps from normalised keys to entry ids. A knowledge base read
+    back from its compiled index (`from_index`) reads each map and entry when first used; if a
+    piece turns out damaged, it rebuilds itself from the YAML and answers from that.
     """
 
     licenses: Mapping[str, LicenseEntry]
@@ -109,34 +113,34 @@ class KnowledgeBase:
     def __init__(self, licenses: Iterable[LicenseEntry], artifacts: Iterable[ArtifactEntry]):
         lic_by_id: dict[str, LicenseEntry] = {}
         art_by_id: dict[str, ArtifactEntry] = {}
-        self._license_keys: dict[str, tuple[str, str]] = {}
-        self._license_urls: dict[str, str] = {}
-        self._artifact_ids: dict[str, str] = {}
-        self._alias_ids: dict[str, str] = {}
+        license_keys: dict[str, tuple[str, str]] = {}
+        license_urls: dict[str, str] = {}
+        artifact_ids: dict[str, str] = {}
+        alias_ids: dict[str, str] = {}
         problems: list[Problem] = []
 
         for lic in licenses:
-            if lic.id.lower() in self._license_keys:
+            if lic.id.lower() in license_keys:
                 problems.append(Problem(lic.file, "duplicate license id", lic.id, "id"))
             lic_by_id[lic.id] = lic
             keys = [(lic.id, "id")] + [(h, "hf-id") for h in lic.hf_ids]
             keys += [(a, "alias") for a in lic.aliases]
             for key, how in keys:
                 for variant in {key.lower(), _norm(key)}:
-                    other = self._license_keys.get(variant)
+                    other = license_keys.get(variant)
                     if other is not None and other[0] != lic.id:
                         problems.append(Problem(lic.file, f"{key!r} also names {other[0]}", lic.id))
-                    self._license_keys.setdefault(variant, (lic.id, how))
+                    license_keys.setdefault(variant, (lic.id, how))
             for url in lic.urls:
-                self._license_urls.setdefault(_norm_url(url), lic.id)
+                license_urls.setdefault(_norm_url(url), lic.id)
 
         for art in artifacts:
             for ident in (art.id, *art.also_known_as):
-                other_id = self._artifact_ids.get(ident.lower())
+                other_id = artifact_ids.get(ident.lower())
                 if other_id is not None:
                     problems.append(Problem(art.file, f"id {ident!r} also names {other_id}",
                                             art.id))  # fmt: skip
-                self._artifact_ids[ident.lower()] = art.id
+                artifact_ids[ident.lower()] = art.id
             art_by_id[art.id] = art
         for art in art_by_id.values():
             for alias in art.aliases:
@@ -144,61 +148,95 @@ class KnowledgeBase:
                 if len(key) < 4:
                     problems.append(Problem(art.file, f"alias {alias!r} is too short", art.id))
                     continue
-                owner = self._alias_ids.get(key) or self._artifact_ids.get(key)
+                owner = alias_ids.get(key) or artifact_ids.get(key)
                 if owner is not None and owner != art.id:
                     problems.append(Problem(art.file, f"alias {alias!r} also names {owner}",
                                             art.id))  # fmt: skip
-                self._alias_ids.setdefault(key, art.id)
+                alias_ids.setdefault(key, art.id)
             for ident in (art.id, *art.also_known_as):
-                self._alias_ids.setdefault(_norm(ident), art.id)
+                alias_ids.setdefault(_norm(ident), art.id)
+        self._index: IndexFile | None = None
+        self._rebuild: Callable[[], KnowledgeBase] | None = None
+        self._maps: dict[str, Mapping[str, Any]] = {
+            "license_keys": license_keys,
+            "license_urls": license_urls,
+            "artifact_ids": artifact_ids,
+            "alias_ids": alias_ids,
+            "licenses": lic_by_id,
+            "artifacts": art_by_id,
+        }
         self.licenses = lic_by_id
         self.artifacts = art_by_id
-        self.aliases = _Lazy(self._alias_ids, art_by_id.__getitem__)
+        self.aliases = _Lazy(lambda: self._map("alias_ids"), self._aliased)
         for art in art_by_id.values():
             problems.extend(self._check_references(art))
         if problems:
             raise KnowledgeBaseError(problems)
 
     @classmethod
-    def from_index(cls, header: Mapping[str, Any], entries: bytes) -> "KnowledgeBase":
-        """A knowledge base read back from an index (already validated when written): the
-        lookup maps in `header`, and each entry parsed from its span of `entries` only when
-        first looked up."""
-
-        def parse(span: list[int]) -> Any:
-            return json.loads(entries[span[0] : span[0] + span[1]])
-
+    def from_index(
+        cls, index: IndexFile, rebuild: Callable[[], "KnowledgeBase"]
+    ) -> "KnowledgeBase":
+        """A knowledge base read lazily from a compiled index (validated when written);
+        `rebuild` reads the YAML again should a piece of the index be damaged."""
         kb = cls.__new__(cls)
-        kb.licenses = _Lazy(header["licenses"], lambda span: _license_from(parse(span)))
-        artifacts = _Lazy(header["artifacts"], lambda span: _artifact_from(parse(span)))
-        kb.artifacts = artifacts
-        kb._license_keys = {k: (v[0], v[1]) for k, v in header["license_keys"].items()}
-        kb._license_urls = dict(header["license_urls"])
-        kb._artifact_ids = dict(header["artifact_ids"])
-        kb._alias_ids = dict(header["alias_ids"])
-        kb.aliases = _Lazy(kb._alias_ids, artifacts.__getitem__)
+        kb._index = index
+        kb._rebuild = rebuild
+        kb._maps = {}
+        kb.licenses = _Lazy(lambda: kb._map("licenses"), kb._license_at)
+        kb.artifacts = _Lazy(lambda: kb._map("artifacts"), kb._artifact_at)
+        kb.aliases = _Lazy(lambda: kb._map("alias_ids"), kb._aliased)
         return kb
 
-    def index_data(self) -> tuple[dict[str, Any], bytes]:
-        """What `from_index` reads back: a JSON-ready header, and the entries, each a JSON
-        document at the span (offset, length) the header gives for its id."""
-        blob = bytearray()
-        spans: dict[str, dict[str, list[int]]] = {"licenses": {}, "artifacts": {}}
-        entries: dict[str, Mapping[str, Any]] = {"licenses": self.licenses,
-                                                 "artifacts": self.artifacts}  # fmt: skip
-        for part, mapping in entries.items():
-            for key, entry in mapping.items():
-                doc = json.dumps(_plain(entry), separators=(",", ":")).encode()
-                spans[part][key] = [len(blob), len(doc)]
-                blob += doc
-        header = {
-            **spans,
-            "license_keys": self._license_keys,
-            "license_urls": self._license_urls,
-            "artifact_ids": self._artifact_ids,
-            "alias_ids": self._alias_ids,
+    def _map(self, name: str) -> Mapping[str, Any]:
+        found = self._maps.get(name)
+        if found is None:
+            if self._index is None:
+                raise KeyError(name)
+            try:
+                found = self._maps[name] = self._index.section(name)
+            except (IndexDamaged, ValueError):
+                self._recover()
+                return self._maps[name]
+        return found
+
+    def _license_at(self, key: str, raw: Any) -> LicenseEntry:
+        if self._index is None:  # built from YAML (or rebuilt): `raw` is the entry
+            return self._maps["licenses"][key]  # type: ignore[no-any-return]
+        try:
+            return _license_from(self._index.read(raw))
+        except (IndexDamaged, ValueError, KeyError, TypeError):
+            self._recover()
+            return self.licenses[key]
+
+    def _artifact_at(self, key: str, raw: Any) -> ArtifactEntry:
+        if self._index is None:
+            return self._maps["artifacts"][key]  # type: ignore[no-any-return]
+        try:
+            return _artifact_from(self._index.read(raw))
+        except (IndexDamaged, ValueError, KeyError, TypeError):
+            self._recover()
+            return self.artifacts[key]
+
+    def _aliased(self, _alias: str, art_id: str) -> ArtifactEntry:
+        return self.artifacts[art_id]
+
+    def _recover(self) -> None:
+        """Replace everything read from a damaged index with the YAML, read anew."""
+        if self._rebuild is None:
+            raise KnowledgeBaseError([Problem("knowledge base index", "damaged")])
+        fresh = self._rebuild()
+        self.__dict__.update(fresh.__dict__)
+
+    def index_sections(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """What `write_index` stores: the lookup maps, and every entry as JSON-ready data."""
+        sections = {name: dict(self._map(name)) for name in
+                    ("license_keys", "license_urls", "artifact_ids", "alias_ids")}  # fmt: skip
+        entries = {
+            "licenses": {key: _plain(entry) for key, entry in self.licenses.items()},
+            "artifacts": {key: _plain(entry) for key, entry in self.artifacts.items()},
         }
-        return header, bytes(blob)
+        return sections, entries
 
     def _check_references(self, art: ArtifactEntry) -> list[Problem]:
         out: list[Problem] = []
@@ -211,54 +249,55 @@ class KnowledgeBase:
 
     def artifact(self, ident: str) -> ArtifactEntry | None:
         """The entry for a Hub id, kb: id or service id (case-insensitive), if known."""
-        art_id = self._artifact_ids.get(ident.lower())
+        art_id = self._map("artifact_ids").get(ident.lower())
         return self.artifacts[art_id] if art_id is not None else None
 
     def find_license(self, text: str) -> LicenseMatch | None:
         """A license entry named by an id, Hub id, alias or name."""
+        keys = self._map("license_keys")
         for key in (text.strip().lower(), _norm(text)):
-            hit = self._license_keys.get(key)
+            hit = keys.get(key)
             if hit is not None:
                 return LicenseMatch(self.licenses[hit[0]], hit[1])
         return None
 
     def find_license_by_url(self, url: str) -> LicenseEntry | None:
         """A license entry whose text lives at `url`."""
-        lic_id = self._license_urls.get(_norm_url(url))
+        lic_id = self._map("license_urls").get(_norm_url(url))
         return self.licenses[lic_id] if lic_id is not None else None
-
-
-INDEX_FORMAT = 3
 
 
 def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase:
     """The knowledge base, from its compiled index when one matches the YAML files exactly
     (their names, sizes and modification times), else read, validated and indexed anew.
 
-    Parsing ~200 YAML files costs a few hundred milliseconds; reading the index, about one:
-    it parses the lookup maps and leaves each entry as bytes until it is looked up. Any edit
-    to a YAML file changes its fingerprint, so the index can never be stale.
+    Parsing ~200 YAML files costs a few hundred milliseconds; opening the index, well under
+    one: maps and entries are read as they are needed (`kb/index.py`). Any edit to a YAML file
+    changes its fingerprint, so the index can never be stale.
     """
     root = folder or shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError([Problem(str(root), "knowledge base folder not found")])
-    index = _index_path(root) if use_index else None
-    if index is not None:
-        try:
-            return _from_index(index.read_bytes())
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # missing, unreadable or from another version: rebuild it below
-    kb = _load_yaml(root)
-    if index is not None:
-        _write_index(index, kb)
-    return kb
+    if not use_index:
+        return _load_yaml(root)
+    path = _index_path(root)
+
+    def rebuild() -> KnowledgeBase:
+        kb = _load_yaml(root)
+        _write_index(path, kb)
+        return kb
+
+    try:
+        return KnowledgeBase.from_index(IndexFile(path), rebuild)
+    except (OSError, ValueError, KeyError, TypeError):
+        return rebuild()  # missing, unreadable or from another version
 
 
 def _index_path(root: Path) -> Path:
     """`<folder>-<contents>.idx`: one index per knowledge-base folder, named by the folder and
     by the names, sizes and modification times of its YAML files."""
-    place = f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{root.resolve()}"
-    listing = [place]
+    place = str(root.resolve())
+    listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{place}"]
     for sub in ("licenses", "models", "datasets", "services"):
         folder = root / sub
         if not folder.is_dir():
@@ -271,16 +310,9 @@ def _index_path(root: Path) -> Path:
 
 
 def _write_index(path: Path, kb: KnowledgeBase) -> None:
-    """One file: a JSON header line, then the entries. The header carries the entries' size
-    and CRC-32, so a truncated or altered file is rebuilt rather than half read."""
-    header, entries = kb.index_data()
-    header = {"format": INDEX_FORMAT, "size": len(entries), "crc32": zlib.crc32(entries),
-              **header}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + entries)
-        os.replace(tmp, path)
+        write_index(path, *kb.index_sections())
         folder_part = path.name.split("-")[0]
         for old in [*path.parent.glob(f"{folder_part}-*.idx"), *path.parent.glob("*.json")]:
             if old != path:  # this folder's earlier index, or one in the old JSON format
@@ -300,17 +332,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def _from_index(data: bytes) -> KnowledgeBase:
-    end = data.index(b"\n")
-    header = json.loads(data[:end])
-    entries = data[end + 1 :]
-    if header.get("format") != INDEX_FORMAT:
-        raise ValueError("index format")
-    if header["size"] != len(entries) or header["crc32"] != zlib.crc32(entries):
-        raise ValueError("index damaged")
-    return KnowledgeBase.from_index(header, entries)
 
 
 def _license_from(x: Mapping[str, Any]) -> LicenseEntry:
