@@ -1,7 +1,6 @@
 """Rule files: their schema, validation on load, and the typed rules the engine runs."""
 
 import re
-import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -54,6 +53,8 @@ class Rule(NamedTuple):
 
 
 def _check_template(f: Fields, key: str, text: str) -> None:
+    import string  # validation only: compiled rules come from the cache
+
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as exc:
@@ -200,27 +201,73 @@ def load_rules(extra_dirs: Sequence[Path] = (), stances: Sequence[str] = ()) -> 
         batches.append((str(d), files))
     for index, (label, files) in enumerate(batches):
         shipped_batch = index < 2  # ours: cached; a user's folder is always read afresh
-        cached = load_many_cached(files, "rules") if shipped_batch and files else None
-        parsed_batch: list[Any] = []
+        compiled = _cached_rules(files) if shipped_batch and files else None
+        per_file: list[list[Rule]] = []
         for i, path in enumerate(files):
             name = f"{label.rstrip('/')}/{path.name}"
-            c = Collector(name)
-            data = cached[i] if cached is not None else _read_rule_file(path, c)
-            parsed = parse_rule_file(data, c) if not c.problems else []
-            if c.problems and cached is not None:  # JSON has no lines: re-read for them
+            if compiled is not None:
+                parsed = compiled[i]
+            else:
                 c = Collector(name)
                 data = _read_rule_file(path, c)
                 parsed = parse_rule_file(data, c) if not c.problems else []
-            parsed_batch.append(data)
-            problems.extend(c.problems)
+                problems.extend(c.problems)
+            per_file.append(parsed)
             for rule in parsed:
                 if rule.id in seen:
                     problems.append(Problem(name, f"duplicate rule id (also in {seen[rule.id]})",
                                             rule.id, "id"))  # fmt: skip
                 seen[rule.id] = name
                 rules.append(rule)
-        if shipped_batch and cached is None and files and not problems:
-            store_many_cached(files, "rules", parsed_batch)
+        if shipped_batch and compiled is None and files and not problems:
+            store_many_cached(files, _CACHE, [[_rule_data(r) for r in got] for got in per_file])
     if problems:
         raise RuleFileError(problems)
     return tuple(rules)
+
+
+_CACHE = "rules-compiled-1"
+"""Cache of the shipped rule files, compiled: a rule is validated once, when its file changes."""
+
+
+def _cached_rules(files: list[Path]) -> list[list[Rule]] | None:
+    """The compiled rules of `files` from the cache (validated when stored), or None."""
+    stored = load_many_cached(files, _CACHE)
+    if stored is None:
+        return None
+    try:
+        return [[_rule_from(data) for data in rules] for rules in stored]
+    except (KeyError, TypeError, ValueError, PatternError):
+        return None  # not what this version stores: compile from the YAML again
+
+
+def _rule_data(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "type": rule.type,
+        "path": rule.path.text,
+        "ancestor_kinds": sorted(k.value for k in rule.ancestor_kinds),
+        "when": {key: list(values) for key, values in rule.when.items()},
+        "status": rule.status.label,
+        "conditions": [[cond.id, cond.value] for cond in rule.conditions],
+        "message": rule.message,
+        "references": list(rule.references),
+        "file": rule.file,
+    }
+
+
+def _rule_from(data: Mapping[str, Any]) -> Rule:
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        type=data["type"],
+        path=PathPattern.parse(data["path"]),
+        ancestor_kinds=frozenset(NodeKind(k) for k in data["ancestor_kinds"]),
+        when={key: tuple(values) for key, values in data["when"].items()},
+        status=Status.parse(data["status"]),
+        conditions=tuple(ConditionTemplate(cid, value) for cid, value in data["conditions"]),
+        message=data["message"],
+        references=tuple(data["references"]),
+        file=data["file"],
+    )
