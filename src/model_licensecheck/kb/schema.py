@@ -31,8 +31,9 @@ MODEL_RELATIONS = frozenset(
 )
 DATASET_RELATIONS = frozenset({Relation.GENERATED_BY, Relation.DERIVED_FROM})
 
-_ID = re.compile(r"^(kb:[a-z0-9][a-z0-9._-]*|[a-z0-9-]+:[A-Za-z0-9][\w.-]*|[\w.-]+(/[\w.-]+)?)$")
-_URL = re.compile(r"^https?://\S+$")
+# Patterns of validation only, compiled (and cached by `re`) when a YAML file is validated.
+_ID = r"^(kb:[a-z0-9][a-z0-9._-]*|[a-z0-9-]+:[A-Za-z0-9][\w.-]*|[\w.-]+(/[\w.-]+)?)$"
+_URL = r"^https?://\S+$"
 
 
 class Clauses(NamedTuple):
@@ -141,7 +142,7 @@ class ArtifactEntry(NamedTuple):
 
 
 def _url(fields: Fields, key: str, value: str) -> None:
-    if not _URL.match(value):
+    if not re.match(_URL, value):
         fields.c.add("must be an http(s) address", fields.entry, fields.where(key))
 
 
@@ -257,7 +258,7 @@ def _parse_artifact(
     ident = str(data.get("id") or where)
     f = Fields(data, c, ident, common | by_kind[kind])
     art_id = f.text("id")
-    if art_id and not _ID.match(art_id):
+    if art_id and not re.match(_ID, art_id):
         c.add("is not a Hub id, kb:<slug> or provider:name", ident, "id")
     sources = f.strings("sources", required=True)
     for s in sources:

@@ -15,8 +15,9 @@ from .pathpattern import PathPattern, PatternError
 
 SCHEMA_VERSION = 1
 RULE_TYPES = ("clause", "conflict")
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-_CONDITION_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+# Patterns of validation only, compiled (and cached by `re`) when a YAML file is validated.
+_RULE_ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+_CONDITION_ID = r"^[a-z][a-z0-9-]*$"
 _NODE_PREDICATES = ("license_known",)
 PLACEHOLDERS = frozenset(
     {"subject", "ancestor", "license", "license_name", "path", "relation", "reason",
@@ -109,7 +110,7 @@ def _parse_rule(raw: Mapping[str, Any], c: Collector, where: str) -> Rule | None
                "references"}  # fmt: skip
     f = Fields(raw, c, str(raw.get("id") or where), allowed)
     rule_id = f.text("id")
-    if rule_id and not _RULE_ID.match(rule_id):
+    if rule_id and not re.match(_RULE_ID, rule_id):
         c.add("must be kebab-case (a-z, 0-9, -)", rule_id, "id")
     rule_type = f.choice("type", {t: t for t in RULE_TYPES}, "clause")
     path_text = f.get("path", str, "")
@@ -141,7 +142,7 @@ def _parse_rule(raw: Mapping[str, Any], c: Collector, where: str) -> Rule | None
             continue
         cf = Fields(cond, c, f.entry, {"id", "value"}, prefix=f"{name}.")
         cid = cf.text("id")
-        if cid and not _CONDITION_ID.match(cid):
+        if cid and not re.match(_CONDITION_ID, cid):
             c.add("must be kebab-case", f.entry, f"{name}.id")
         value = cf.optional_text("value")
         if value is not None:
