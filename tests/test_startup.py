@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 import typing
+from pathlib import Path
 
 import model_licensecheck
 
@@ -78,3 +81,30 @@ def test_records_have_evaluated_annotations() -> None:
         if isinstance(hint, str | typing.ForwardRef)
     ]
     assert quoted == []
+
+
+def _console_script() -> str:
+    found = shutil.which("licensecheck", path=str(Path(sys.executable).parent))
+    assert found is not None, "the package is installed with its console script"
+    return found
+
+
+def test_the_console_script_keeps_output_and_exit_code_on_its_fast_exit(tmp_path: Path) -> None:
+    # The script leaves without interpreter teardown (os._exit): piped output must arrive
+    # whole (click flushes each echo; the exit flushes again) and the code be the command's.
+    env = {**os.environ, "MODEL_LICENSECHECK_CACHE": str(tmp_path / "cache")}
+    script = _console_script()
+    done = subprocess.run(
+        [script, "databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "--offline",
+         "--format", "json", "--fail-on", "unknown"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1  # vicuna is prohibited: the gate fails
+    reports = json.loads(done.stdout)
+    assert [r["verdict"]["status"] for r in reports] == ["allowed", "prohibited"]
+    missing = subprocess.run(
+        [script, "nobody/no-such-model", "--offline"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 3
+    assert missing.stderr.startswith("licensecheck: error: nobody/no-such-model")
