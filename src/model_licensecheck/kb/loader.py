@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, overload
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
@@ -27,6 +27,7 @@ from .schema import (
 )
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
@@ -75,26 +76,49 @@ def _norm_url(url: str) -> str:
 class _Lazy(Mapping[str, T]):
     """A mapping whose keys come from `keys()` (read on first use) and whose values are built
     from each key and its raw value on first access: a run looks up a handful of the
-    knowledge base's hundreds of entries."""
+    knowledge base's hundreds of entries.
+
+    `get` and `in` answer without raising: card prose asks the alias map for every run of
+    words in a card, nearly always in vain."""
 
     def __init__(
         self, keys: Callable[[], Mapping[str, Any]], build: Callable[[str, Any], T]
     ) -> None:
         self._keys = keys
+        self._raw: Mapping[str, Any] | None = None
         self._build = build
         self._done: dict[str, T] = {}
+
+    def _source(self) -> Mapping[str, Any]:
+        if self._raw is None:
+            self._raw = self._keys()
+        return self._raw
 
     def __getitem__(self, key: str) -> T:
         value = self._done.get(key)
         if value is None:
-            value = self._done[key] = self._build(key, self._keys()[key])
+            value = self._done[key] = self._build(key, self._source()[key])
         return value
 
+    @overload
+    def get(self, key: str, /) -> T | None: ...
+    @overload
+    def get(self, key: str, /, default: T | D) -> T | D: ...
+    def get(self, key: str, /, default: object = None) -> object:
+        value = self._done.get(key)
+        if value is not None:
+            return value
+        raw = self._source().get(key)
+        return default if raw is None else self[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._done or key in self._source()
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._keys())
+        return iter(self._source())
 
     def __len__(self) -> int:
-        return len(self._keys())
+        return len(self._source())
 
 
 class KnowledgeBase:
