@@ -45,10 +45,11 @@ def test_every_entry_is_sourced_and_licensed(shipped_kb: KnowledgeBase) -> None:
         assert shipped_kb.find_license(art.license.id) is not None, art.id
 
 
-def test_every_referenced_id_exists(shipped_kb: KnowledgeBase) -> None:
+def test_every_referenced_id_exists_unless_marked_external(shipped_kb: KnowledgeBase) -> None:
     for art in shipped_kb.artifacts.values():
         for up in art.upstream:
-            assert shipped_kb.artifact(up.id) is not None, (art.id, up.id)
+            described = shipped_kb.artifact(up.id) is not None
+            assert described != up.external, (art.id, up.id)
 
 
 def test_research_and_non_commercial_licenses_are_not_marked_commercial(
@@ -222,3 +223,71 @@ def test_the_ascii_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
 def test_cjk_characters_are_tokens_of_their_own() -> None:
     expected = ["qwen2.5", "通", "义", "千", "问", "llama", "3++"]
     assert tokens("Qwen2.5 通义千问 Llama-3++") == expected
+
+
+_EXTERNAL_MODELS = """schema_version: 1
+models:
+  - id: acme/tuned
+    license: {id: apache-2.0, source: https://e.org/card}
+    upstream:
+      - {id: acme/base, relation: finetune, source: https://e.org/card}
+      - {id: acme/chat-data, relation: trained_on, source: https://e.org/card, external: true}
+    sources: [https://e.org/card]
+  - id: acme/base
+    license: {id: apache-2.0, source: https://e.org/base}
+    sources: [https://e.org/base]
+  - id: acme/merged
+    license: {id: apache-2.0, source: https://e.org/merged}
+    upstream:
+      - {id: acme/base, relation: merge, source: https://e.org/merged}
+      - {id: other/weights, relation: merge, source: https://e.org/merged, external: true}
+    sources: [https://e.org/merged]
+"""
+
+
+def _kb_with(tmp_path: Path, models: str) -> Path:
+    import shutil
+
+    from model_licensecheck.paths import shipped_kb_dir
+
+    root = tmp_path / "kb"
+    shutil.copytree(shipped_kb_dir() / "licenses", root / "licenses")
+    _write(root, "models/acme.yaml", models)
+    return root
+
+
+def test_an_external_edge_fails_closed_offline(tmp_path: Path) -> None:
+    # The knowledge base records the edge but not the ancestor: offline, the ancestor is
+    # unresolved, so data makes the verdict conditional and weights make it unknown.
+    from model_licensecheck.checker import Checker, CheckOptions
+
+    checker = Checker(CheckOptions(offline=True, kb_dir=_kb_with(tmp_path, _EXTERNAL_MODELS)))
+    tuned = checker.check("acme/tuned")
+    assert tuned.verdict.status.label == "conditional"
+    assert "acme/chat-data" in tuned.lineage.nodes
+    assert "data-license-unknown" in {c.id for c in tuned.verdict.conditions}
+    merged = checker.check("acme/merged")
+    assert merged.verdict.status.label == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("edge", "problem"),
+    [
+        ("{id: acme/base, relation: finetune, source: https://e.org, external: true}",
+         "upstream 'acme/base' is in the knowledge base: drop `external`"),
+        ("{id: 'kb:thing', relation: trained_on, source: https://e.org, external: true}",
+         "an external upstream must be a Hub repository id"),
+        ("{id: acme/missing, relation: trained_on, source: https://e.org}",
+         "unknown upstream 'acme/missing' (mark an edge"),
+    ],
+)  # fmt: skip
+def test_external_edges_are_checked(tmp_path: Path, edge: str, problem: str) -> None:
+    models = (
+        "schema_version: 1\nmodels:\n  - id: acme/base\n"
+        "    license: {id: apache-2.0, source: https://e.org}\n    sources: [https://e.org]\n"
+        "  - id: acme/child\n    license: {id: apache-2.0, source: https://e.org}\n"
+        f"    upstream: [{edge}]\n    sources: [https://e.org]\n"
+    )
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb(_kb_with(tmp_path, models), use_index=False)
+    assert problem in "\n".join(info.value.details())

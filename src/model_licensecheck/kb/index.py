@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-FORMAT = 4
+FORMAT = 5
 Place = list[int]
 """[offset in the body, length, CRC-32]"""
 

@@ -267,8 +267,14 @@ class KnowledgeBase:
         if self.find_license(art.license.id) is None:
             out.append(Problem(art.file, f"unknown license {art.license.id!r}", art.id, "license"))
         for up in art.upstream:
-            if self.artifact(up.id) is None:
-                out.append(Problem(art.file, f"unknown upstream {up.id!r}", art.id, "upstream"))
+            known = self.artifact(up.id) is not None
+            if up.external and known:
+                out.append(Problem(art.file, f"upstream {up.id!r} is in the knowledge base: "
+                                   "drop `external`", art.id, "upstream"))  # fmt: skip
+            elif not up.external and not known:
+                out.append(Problem(art.file, f"unknown upstream {up.id!r} (mark an edge to an "
+                                   "artifact this knowledge base does not describe `external: "
+                                   "true`)", art.id, "upstream"))  # fmt: skip
         return out
 
     def artifact(self, ident: str) -> ArtifactEntry | None:
@@ -365,7 +371,7 @@ def _license_from(x: Mapping[str, Any]) -> LicenseEntry:
 
 def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
     upstream = tuple(
-        UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"])
+        UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"], u["external"])
         for u in x["upstream"]
     )
     tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")}

@@ -35,7 +35,13 @@ def _artifact(art: ArtifactEntry, kb: KnowledgeBase) -> dict[str, Any]:
             "source": art.license.source,
         },
         "upstream": [
-            {"id": u.id, "relation": u.relation.value, "source": u.source} for u in art.upstream
+            {
+                "id": u.id,
+                "relation": u.relation.value,
+                "source": u.source,
+                **({"external": True} if u.external else {}),
+            }
+            for u in art.upstream
         ],
         "downstream": sorted(
             other.id

@@ -34,6 +34,7 @@ DATASET_RELATIONS = frozenset({Relation.GENERATED_BY, Relation.DERIVED_FROM})
 # Patterns of validation only, compiled (and cached by `re`) when a YAML file is validated.
 _ID = r"^(kb:[a-z0-9][a-z0-9._-]*|[a-z0-9-]+:[A-Za-z0-9][\w.-]*|[\w.-]+(/[\w.-]+)?)$"
 _URL = r"^https?://\S+$"
+_HUB_REPO = r"^([A-Za-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$"  # owner/name, or a legacy name
 
 
 class Clauses(NamedTuple):
@@ -116,6 +117,9 @@ class UpstreamFact(NamedTuple):
     relation: Relation
     source: str
     line: int
+    external: bool = False
+    """The edge is known but `id` is not described here: its facts come from the Hub, and
+    offline it stays unresolved (so the verdict fails closed)."""
 
 
 class ArtifactEntry(NamedTuple):
@@ -273,12 +277,16 @@ def _parse_artifact(
         if not isinstance(raw, dict):
             c.add("must be a mapping", ident, name)
             continue
-        uf = Fields(raw, c, ident, {"id", "relation", "source"}, prefix=f"{name}.")
+        uf = Fields(raw, c, ident, {"id", "relation", "source", "external"}, prefix=f"{name}.")
         rel = uf.choice("relation", {r.value: r for r in relations})
         src = uf.text("source")
         if src:
             _url(uf, "source", src)
-        upstream.append(UpstreamFact(uf.text("id"), rel, src, getattr(raw, "line", 0)))
+        up_id = uf.text("id")
+        external = uf.get("external", bool, False)
+        if external and up_id and not re.match(_HUB_REPO, up_id):
+            c.add("an external upstream must be a Hub repository id", ident, f"{name}.id")
+        upstream.append(UpstreamFact(up_id, rel, src, getattr(raw, "line", 0), external))
     authored = f.optional_text("authored_by")
     if authored is not None and authored not in AUTHORED_BY:
         c.add(f"must be one of {', '.join(AUTHORED_BY)}", ident, "authored_by")

@@ -38,7 +38,7 @@ def facts_of(entry: ArtifactEntry, kb: KnowledgeBase) -> ArtifactFacts:
     )  # fmt: skip
     edges: list[EdgeClaim] = []
     for up in entry.upstream:
-        parent = kb.artifact(up.id)  # the loader checked that every upstream id exists
+        parent = kb.artifact(up.id)  # None only for an `external` edge (the loader checks)
         edges.append(
             EdgeClaim(
                 parent.id if parent else up.id,
