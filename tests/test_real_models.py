@@ -206,18 +206,10 @@ CASES: list[object] = [
         "conditional",
         ("mistralai/Mistral-7B-v0.1", "Open-Orca/OpenOrca", "openai:gpt-4"),
     ),
-    pytest.param(
+    (
         "tiiuae__falcon-7b-instruct.md",
         "prohibited",
-        ("tiiuae/falcon-7b",),
-        marks=pytest.mark.xfail(
-            reason=(
-                "license_db has no fine-tuning data for Falcon-7B-Instruct (Baize chat data,"
-                " CC-BY-NC; GPT4All; GPTeacher) and no alias 'Baize' for it; only the"
-                " unresolved RefinedWeb makes it conditional"
-            ),
-            strict=True,
-        ),
+        ("tiiuae/falcon-7b", "kb:baize-chat-data", "kb:gpteacher", "tiiuae/falcon-refinedweb"),
     ),
     (
         "h2oai__h2ogpt-gm-oasst1-en-2048-falcon-40b-v2.md",
@@ -343,3 +335,26 @@ def test_generator_named_in_prose_is_not_a_weight_parent() -> None:
     r1 = [e for e in report["lineage"]["edges"] if e["to"] == "deepseek-ai/DeepSeek-R1"]
     assert [e["relation"] for e in r1] == ["generated_by"]
     assert "license-conflict" not in report["verdict"]["conditions"]
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "driver"),
+    [
+        # Known fine-tuning data that is non-commercial: the card's own Apache-2.0 is not enough.
+        ("tiiuae/falcon-7b-instruct", "prohibited", "kb:baize-chat-data"),
+        ("tiiuae/falcon-40b-instruct", "prohibited", "kb:baize-chat-data"),
+        ("stabilityai/stablelm-tuned-alpha-7b", "prohibited", "dmayhem93/ChatCombined"),
+        # Known data with no declared license: conditional, never allowed.
+        ("OpenAssistant/llama2-70b-oasst-sft-v10", "conditional", "shahules786/orca-best"),
+        # A base the knowledge base names but does not describe (an external edge): unknown.
+        ("OpenAssistant/reward-model-deberta-v3-large-v2", "unknown", "microsoft/deberta-v3-large"),
+    ],
+)
+def test_knowledge_base_lineages_reach_the_data_that_decides(
+    model: str, status: str, driver: str
+) -> None:
+    result = run(model, "--offline", "--format", "json")
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] == status, report["verdict"]["summary"]
+    drivers = {f["ancestor"] for f in report["findings"] if f["status"] == status}
+    assert driver in drivers
