@@ -4,7 +4,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, overload
 
@@ -28,6 +28,7 @@ from .schema import (
 
 T = TypeVar("T")
 D = TypeVar("D")
+E = TypeVar("E")
 
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
@@ -207,8 +208,10 @@ class KnowledgeBase:
         kb._index = index
         kb._rebuild = rebuild
         kb._maps = {}
-        kb.licenses = _Lazy(lambda: kb._map("licenses"), kb._license_at)
-        kb.artifacts = _Lazy(lambda: kb._map("artifacts"), kb._artifact_at)
+        kb.licenses = _Lazy(lambda: kb._map("licenses"),
+                            partial(kb._entry_at, "licenses", _license_from))  # fmt: skip
+        kb.artifacts = _Lazy(lambda: kb._map("artifacts"),
+                             partial(kb._entry_at, "artifacts", _artifact_from))  # fmt: skip
         kb.aliases = _Lazy(lambda: kb._map("alias_ids"), kb._aliased)
         return kb
 
@@ -224,23 +227,16 @@ class KnowledgeBase:
                 return self._maps[name]
         return found
 
-    def _license_at(self, key: str, raw: Any) -> LicenseEntry:
-        if self._index is None:  # built from YAML (or rebuilt): `raw` is the entry
-            return self._maps["licenses"][key]  # type: ignore[no-any-return]
-        try:
-            return _license_from(self._index.read(raw))
-        except (IndexDamaged, ValueError, KeyError, TypeError):
-            self._recover()
-            return self.licenses[key]
-
-    def _artifact_at(self, key: str, raw: Any) -> ArtifactEntry:
+    def _entry_at(self, part: str, make: Callable[[Mapping[str, Any]], E], key: str, raw: Any) -> E:
+        """Entry `key` of `part` ("licenses" or "artifacts"), parsed from the index at the
+        place `raw`; once a damaged index made this knowledge base reread the YAML, from that."""
         if self._index is None:
-            return self._maps["artifacts"][key]  # type: ignore[no-any-return]
+            return getattr(self, part)[key]  # type: ignore[no-any-return]
         try:
-            return _artifact_from(self._index.read(raw))
+            return make(self._index.read(raw))
         except (IndexDamaged, ValueError, KeyError, TypeError):
             self._recover()
-            return self.artifacts[key]
+            return getattr(self, part)[key]  # type: ignore[no-any-return]
 
     def _aliased(self, _alias: str, art_id: str) -> ArtifactEntry:
         return self.artifacts[art_id]
