@@ -346,8 +346,8 @@ def test_generator_named_in_prose_is_not_a_weight_parent() -> None:
         ("stabilityai/stablelm-tuned-alpha-7b", "prohibited", "dmayhem93/ChatCombined"),
         # Known data with no declared license: conditional, never allowed.
         ("OpenAssistant/llama2-70b-oasst-sft-v10", "conditional", "shahules786/orca-best"),
-        # A base the knowledge base names but does not describe (an external edge): unknown.
-        ("OpenAssistant/reward-model-deberta-v3-large-v2", "unknown", "microsoft/deberta-v3-large"),
+        # A weight ancestor the knowledge base names but does not describe (external): unknown.
+        ("PygmalionAI/mythalion-13b", "unknown", "Gryphe/MythoLogic-L2-13b"),
     ],
 )
 def test_knowledge_base_lineages_reach_the_data_that_decides(
