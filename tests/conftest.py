@@ -24,12 +24,26 @@ def shipped_kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def lineage_results() -> dict[str, CheckResult]:
+def offline_checker() -> Checker:
+    """The shipped knowledge base and rules, offline: no test using it reaches the Hub."""
+    return Checker(CheckOptions(offline=True))
+
+
+@pytest.fixture(scope="session")
+def lineage_results(offline_checker: Checker) -> dict[str, CheckResult]:
     """The four real lineages the report formats are tested on (tests/lineages.py), checked
     once offline."""
     from .lineages import check_lineages
 
-    return check_lineages(Checker(CheckOptions(offline=True)))
+    return check_lineages(offline_checker)
+
+
+@pytest.fixture
+def fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOURCE_DATE_EPOCH pinned, as the report golden files were written with."""
+    from .lineages import EPOCH
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from model_licensecheck.checker import Checker, CheckOptions
+from model_licensecheck.checker import Checker
 from model_licensecheck.model import CheckResult, Status
 from model_licensecheck.report.common import content_id
 from model_licensecheck.report.cyclonedx import SERIAL_NAMESPACE, CycloneDxReporter
@@ -22,7 +22,7 @@ from model_licensecheck.report.interface import Format, Reporter, reporter
 from model_licensecheck.report.markdown import MarkdownReporter, md, mermaid_ids, mermaid_text
 from model_licensecheck.report.sarif import SarifReporter, fingerprint
 
-from .lineages import CARD, EPOCH, GOLDEN, LINEAGES, ROOT, check_lineages
+from .lineages import CARD, GOLDEN, LINEAGES, ROOT, check_lineages
 
 SARIF_SCHEMA = Path(__file__).parents[1].parent / "shared" / "sarif" / "sarif-schema-2.1.0.json"
 
@@ -33,21 +33,13 @@ FORMATS: dict[str, tuple[type[Reporter], str]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    """The shipped knowledge base and rules, offline: no test here reaches the Hub."""
-    return Checker(CheckOptions(offline=True))
+pytestmark = pytest.mark.usefixtures("fixed_epoch")
 
 
 @pytest.fixture(scope="module")
 def results(lineage_results: dict[str, CheckResult]) -> dict[str, CheckResult]:
     """The four lineages, checked once for the session (conftest)."""
     return lineage_results
-
-
-@pytest.fixture(autouse=True)
-def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +84,12 @@ def test_verdicts_are_the_expected_ones(results: dict[str, CheckResult]) -> None
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_same_input_same_bytes(fmt: str, checker: Checker, results: dict[str, CheckResult]) -> None:
+def test_same_input_same_bytes(
+    fmt: str, offline_checker: Checker, results: dict[str, CheckResult]
+) -> None:
     """A fresh check of the same targets with the same SOURCE_DATE_EPOCH gives the same bytes."""
     first = _render(fmt, list(results.values()))
-    again = check_lineages(checker)
+    again = check_lineages(offline_checker)
     assert _render(fmt, list(again.values())) == first
 
 
@@ -355,12 +349,14 @@ We fine-tuned LLaMA-7B on our data <script>alert(1)</script> | `rm -rf /` and it
 
 
 @pytest.fixture
-def hostile(tmp_path: Path, checker: Checker, monkeypatch: pytest.MonkeyPatch) -> CheckResult:
+def hostile(
+    tmp_path: Path, offline_checker: Checker, monkeypatch: pytest.MonkeyPatch
+) -> CheckResult:
     """A card whose license name and prose carry HTML, pipes, backticks and a mention."""
     card = tmp_path / "README.md"
     card.write_text(HOSTILE_CARD, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    return checker.check("README.md")
+    return offline_checker.check("README.md")
 
 
 def _outside_fences(text: str) -> Iterator[str]:

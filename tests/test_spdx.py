@@ -46,21 +46,13 @@ FORMATS: dict[Format, type[Reporter]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    """The shipped knowledge base and rules, offline: no test here reaches the Hub."""
-    return Checker(CheckOptions(offline=True))
+pytestmark = pytest.mark.usefixtures("fixed_epoch")
 
 
 @pytest.fixture(scope="module")
 def results(lineage_results: dict[str, CheckResult]) -> dict[str, CheckResult]:
     """The four lineages, checked once for the session (conftest)."""
     return lineage_results
-
-
-@pytest.fixture(autouse=True)
-def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
 @pytest.fixture(scope="module")
