@@ -111,6 +111,20 @@ def _spdx2(fmt: Format, text: str) -> Document:
     return document
 
 
+def _spdx2_graph(
+    result: CheckResult,
+) -> tuple[Document, dict[str, str], set[tuple[str, RelationshipType, object]]]:
+    """A result's SPDX 2.3 JSON document parsed back, its package ids by name, and its
+    relationships as (from, type, to) triples."""
+    document = _spdx2(Format.SPDX_JSON, _render(Format.SPDX_JSON, [result]))
+    ids = {p.name: p.spdx_id for p in document.packages}
+    triples = {
+        (r.spdx_element_id, r.relationship_type, r.related_spdx_element_id)
+        for r in document.relationships
+    }
+    return document, ids, triples
+
+
 def _package(document: Document, name: str) -> Package:
     matches = [p for p in document.packages if p.name == name]
     assert len(matches) == 1, f"expected one package named {name}"
@@ -258,12 +272,7 @@ def test_dolly_is_an_ai_package_trained_on_a_dataset(results: dict[str, CheckRes
 
 def test_dolly_spdx2_relationships(results: dict[str, CheckResult]) -> None:
     """SPDX 2.3: the fine-tune descends from its base and depends on its training data."""
-    document = _spdx2(Format.SPDX_JSON, _render(Format.SPDX_JSON, [results["dolly"]]))
-    ids = {p.name: p.spdx_id for p in document.packages}
-    triples = {
-        (r.spdx_element_id, r.relationship_type, r.related_spdx_element_id)
-        for r in document.relationships
-    }
+    document, ids, triples = _spdx2_graph(results["dolly"])
     dolly = ids["databricks/dolly-v2-12b"]
     assert (dolly, RelationshipType.DESCENDANT_OF, ids["EleutherAI/pythia-12b"]) in triples
     assert (dolly, RelationshipType.DEPENDS_ON, ids["databricks/databricks-dolly-15k"]) in triples
@@ -277,12 +286,7 @@ def test_dolly_spdx2_relationships(results: dict[str, CheckResult]) -> None:
 
 def test_vicuna_generated_data_and_services(results: dict[str, CheckResult]) -> None:
     """ShareGPT was generated from OpenAI services (SPDX 2) / they generate it (SPDX 3)."""
-    document = _spdx2(Format.SPDX_JSON, _render(Format.SPDX_JSON, [results["vicuna"]]))
-    ids = {p.name: p.spdx_id for p in document.packages}
-    triples = {
-        (r.spdx_element_id, r.relationship_type, r.related_spdx_element_id)
-        for r in document.relationships
-    }
+    document, ids, triples = _spdx2_graph(results["vicuna"])
     assert (ids["kb:sharegpt"], RelationshipType.GENERATED_FROM, ids["openai:gpt-4"]) in triples
     assert str(_package(document, "openai:gpt-4").download_location) == "NOASSERTION"
     objects = _spdx3_objects(_render(Format.SPDX3, [results["vicuna"]]))
