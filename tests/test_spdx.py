@@ -19,6 +19,8 @@ from spdx_python_model import v3_0_1 as spdx3
 from spdx_tools.spdx.model.document import Document
 from spdx_tools.spdx.model.package import Package
 from spdx_tools.spdx.model.relationship import RelationshipType
+from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
+from spdx_tools.spdx.model.spdx_none import SpdxNone
 from spdx_tools.spdx.parser.json.json_parser import parse_from_file
 from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
@@ -111,9 +113,10 @@ def _spdx2(fmt: Format, text: str) -> Document:
     return document
 
 
-def _spdx2_graph(
-    result: CheckResult,
-) -> tuple[Document, dict[str, str], set[tuple[str, RelationshipType, object]]]:
+Triple = tuple[str, RelationshipType, str | SpdxNone | SpdxNoAssertion]
+
+
+def _spdx2_graph(result: CheckResult) -> tuple[Document, dict[str, str], set[Triple]]:
     """A result's SPDX 2.3 JSON document parsed back, its package ids by name, and its
     relationships as (from, type, to) triples."""
     document = _spdx2(Format.SPDX_JSON, _render(Format.SPDX_JSON, [result]))
