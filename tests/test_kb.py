@@ -251,7 +251,7 @@ def _kb_with(tmp_path: Path, models: str) -> Path:
     from model_licensecheck.paths import shipped_kb_dir
 
     root = tmp_path / "kb"
-    shutil.copytree(shipped_kb_dir() / "licenses", root / "licenses")
+    shutil.copytree(Path(shipped_kb_dir()) / "licenses", root / "licenses")
     _write(root, "models/acme.yaml", models)
     return root
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import model_licensecheck
 
 # Loaded only by the commands that need them: the Hub client, the YAML parser (the knowledge
-# base and rules come from compiled caches), report and validation libraries, dataclasses.
+# base and rules come from compiled caches), report and validation libraries, dataclasses, and
+# pathlib (with the urllib.parse and ipaddress it imports; start-up paths use os.path).
 HEAVY = (
     "huggingface_hub",
     "httpx",
@@ -28,6 +29,7 @@ HEAVY = (
     "jsonschema",
     "dataclasses",
     "concurrent.futures",
+    "pathlib",
 )
 
 _PROBE = """

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import os
 from collections.abc import Sequence
 from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .checker import Checker, CheckOptions
     from .errors import ExitCode, InputError, LicensecheckError, ResolutionError, ValidationError
     from .model import CheckResult, Condition, Finding, Lineage, Obligation, Status, Verdict
+    from .paths import StrPath
     from .report.interface import Format
     from .verdict.policy import Deployment, Policy, Stance, Waiver, load_policy
 
@@ -83,22 +84,22 @@ __all__ = [
 
 def _options(
     offline: bool,
-    policy: Policy | Path | str | None,
+    policy: Policy | StrPath | None,
     token: str | None,
     max_depth: int,
-    rules_dirs: Sequence[Path | str],
+    rules_dirs: Sequence[StrPath],
     refresh: bool,
     revision: str | None = None,
 ) -> CheckOptions:
     from .checker import CheckOptions
     from .verdict.policy import Policy, load_policy
 
-    if isinstance(policy, str | Path):
+    if isinstance(policy, str | os.PathLike):
         from .kb.loader import load_kb
 
-        policy = load_policy(Path(policy), load_kb())
+        policy = load_policy(policy, load_kb())
     return CheckOptions(
-        offline=offline, max_depth=max_depth, rules_dirs=tuple(Path(d) for d in rules_dirs),
+        offline=offline, max_depth=max_depth, rules_dirs=tuple(rules_dirs),
         policy=policy or Policy(), token=token, revision=revision, refresh=refresh,
     )  # fmt: skip
 
@@ -107,11 +108,11 @@ def check(
     target: str,
     *,
     offline: bool = False,
-    policy: Policy | Path | str | None = None,
+    policy: Policy | StrPath | None = None,
     token: str | None = None,
     revision: str | None = None,
     max_depth: int = 16,
-    rules_dirs: Sequence[Path | str] = (),
+    rules_dirs: Sequence[StrPath] = (),
     refresh: bool = False,
 ) -> CheckResult:
     """Check one model: a Hugging Face id, a model card, a config or a model folder.
@@ -126,13 +127,13 @@ def check(
 
 
 def audit(
-    models: Sequence[str | ManifestEntry] | Path | str,
+    models: Sequence[str | ManifestEntry] | StrPath,
     *,
     offline: bool = False,
-    policy: Policy | Path | str | None = None,
+    policy: Policy | StrPath | None = None,
     token: str | None = None,
     max_depth: int = 16,
-    rules_dirs: Sequence[Path | str] = (),
+    rules_dirs: Sequence[StrPath] = (),
     refresh: bool = False,
 ) -> AuditResult:
     """Check many models together (shared ancestors are fetched once).
@@ -144,7 +145,9 @@ def audit(
     from .batch import ManifestEntry, read_manifest, run_audit
     from .checker import Checker
 
-    if isinstance(models, str | Path):
+    if isinstance(models, str | os.PathLike):
+        from pathlib import Path
+
         entries = read_manifest(Path(models))
     else:
         entries = [m if isinstance(m, ManifestEntry) else ManifestEntry(m) for m in models]

@@ -3,14 +3,13 @@
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 from . import __version__
 from .errors import InputError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
 from .model import CheckResult, Lineage, Subject
-from .paths import gc_paused
+from .paths import StrPath, gc_paused
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
@@ -29,8 +28,8 @@ class CheckOptions(NamedTuple):
 
     offline: bool = False
     max_depth: int = DEFAULT_MAX_DEPTH
-    rules_dirs: tuple[Path, ...] = ()
-    kb_dir: Path | None = None
+    rules_dirs: tuple[StrPath, ...] = ()
+    kb_dir: StrPath | None = None
     policy: Policy = Policy()
     """The gate, deployment profile, stances, allow/deny lists and waivers."""
     today: dt.date | None = None
@@ -41,7 +40,7 @@ class CheckOptions(NamedTuple):
     """Pin the root (a single Hub id target) to this revision."""
     refresh: bool = False
     """Ignore cached Hub metadata and fetch again."""
-    cache_dir: Path | None = None
+    cache_dir: StrPath | None = None
     hub_timeout: float | None = None
     """Seconds per Hub request (default: $MODEL_LICENSECHECK_HUB_TIMEOUT, else 10)."""
     hub_retries: int | None = None

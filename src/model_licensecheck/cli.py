@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,6 +16,9 @@ from .report.interface import Format
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
+
+    from click.shell_completion import CompletionItem
 
     from .checker import Checker
     from .kb.loader import KnowledgeBase
@@ -34,6 +36,35 @@ class _DefaultGroup(click.Group):
         elif not args:
             args = [DEFAULT_COMMAND]
         return super().parse_args(ctx, args)
+
+
+class _PathType(click.ParamType[os.PathLike[str], Any]):
+    """`click.Path(path_type=pathlib.Path, **checks)`, built only when its option is given.
+
+    Building the click.Path of every option up front ran a translation lookup for each, and
+    `pathlib` costs start-up time that a plain check does not need (see paths.py).
+    """
+
+    def __init__(self, **checks: bool) -> None:
+        self.checks = checks
+        kind = ("directory" if checks.get("file_okay") is False
+                else "file" if checks.get("dir_okay") is False else "path")  # fmt: skip
+        self.name = kind
+
+    def _real(self) -> click.Path[Path]:
+        from pathlib import Path
+
+        return click.Path(path_type=Path, **self.checks)
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> os.PathLike[str]:
+        return self._real().convert(value, param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return self._real().shell_complete(ctx, param, incomplete)
 
 
 def _fail(error: LicensecheckError) -> None:
@@ -65,7 +96,8 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
 
 
@@ -84,15 +116,15 @@ def _check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--format", "formats", type=click.Choice([f.value for f in Format]),
                      multiple=True,
                      help="Report format (default text); repeat it to write several into -o DIR."),
-        click.option("-o", "--output", type=click.Path(path_type=Path),
+        click.option("-o", "--output", type=_PathType(),
                      help="Write the report to FILE, or each format to DIR/licensecheck.<ext> "
                      "when several are asked for; atomically, only after the check succeeds."),
         click.option("--offline", is_flag=True,
                      help="Use only local files and the bundled knowledge base."),
         click.option("--rules", "rules_dirs", multiple=True,
-                     type=click.Path(file_okay=False, path_type=Path),
+                     type=_PathType(file_okay=False),
                      help="A folder of extra rule files (repeatable), added to the shipped rules."),
-        click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--policy", "policy_file", type=_PathType(dir_okay=False),
                      help="A policy file: gate, deployment profile, stances, lists, waivers."),
         click.option("--fail-on", default=None,
                      help="Comma-separated verdicts that fail the gate (exit 1); overrides the "
@@ -106,7 +138,7 @@ def _check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,
                      help="Hub token for gated repos (read from HF_TOKEN; never printed)."),
         click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again."),
-        click.option("--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path),
+        click.option("--kb", "kb_dir", type=_PathType(file_okay=False),
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
@@ -235,8 +267,8 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
 
 
 @main.command("audit")
-@click.argument("manifest", type=click.Path(exists=True, path_type=Path))
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.argument("manifest", type=_PathType(exists=True))
+@click.option("--reports", "reports_dir", type=_PathType(file_okay=False),
               help="Also write each model's reports (in every asked-for format) and a "
               "summary.json into this folder.")  # fmt: skip
 @_check_options
@@ -273,7 +305,7 @@ def db_group() -> None:
 
 
 _KB_OPTION = click.option(
-    "--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--kb", "kb_dir", type=_PathType(file_okay=False), default=None,
     help="A knowledge-base folder other than the bundled one.",
 )  # fmt: skip
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

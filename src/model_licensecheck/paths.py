@@ -1,4 +1,9 @@
-"""Where the shipped rules and knowledge base live, installed or in a source checkout."""
+"""Where the shipped rules and knowledge base live, installed or in a source checkout.
+
+Paths on the start-up path are plain strings handled with `os.path`: `pathlib` pulls in
+`urllib.parse` and `ipaddress` and cost ~5 ms of a ~75 ms offline check. Modules that read or
+write many files off that path (YAML validation, local targets, reports) use `pathlib`.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +11,51 @@ import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TypeAlias
 
-_PACKAGE = Path(__file__).resolve().parent
+StrPath: TypeAlias = str | os.PathLike[str]
+"""A path as callers may give it: text or any path object (`pathlib.Path` included)."""
+
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 
 
-def _data_dir(name: str) -> Path:
+def _data_dir(name: str) -> str:
     # A wheel carries the folders under model_licensecheck/_data/ (pyproject's force-include);
     # an editable install or a checkout reads them from the repository root.
-    installed = _PACKAGE / "_data" / name
-    if installed.is_dir():
+    installed = os.path.join(_PACKAGE, "_data", name)
+    if os.path.isdir(installed):
         return installed
-    return _PACKAGE.parent.parent / name
+    return os.path.join(os.path.dirname(os.path.dirname(_PACKAGE)), name)
 
 
-def shipped_rules_dir() -> Path:
+def shipped_rules_dir() -> str:
     """The folder of rule files that ship with the tool."""
     return _data_dir("rules")
 
 
-def shipped_kb_dir() -> Path:
+def shipped_kb_dir() -> str:
     """The bundled knowledge base folder."""
     return _data_dir("license_db")
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     """$MODEL_LICENSECHECK_CACHE, else $XDG_CACHE_HOME/model-licensecheck, else ~/.cache/…"""
     explicit = os.environ.get("MODEL_LICENSECHECK_CACHE")
     if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "model-licensecheck"
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "model-licensecheck")
+
+
+def yaml_files(folder: StrPath, suffixes: tuple[str, ...] = (".yaml",)) -> list[str]:
+    """The files directly in `folder` whose names end in `suffixes`, sorted by name; none when
+    `folder` is missing, not a folder or unreadable."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [e.path for e in entries if e.name.endswith(suffixes) and e.is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=os.path.basename)
 
 
 def hub_offline_from_env() -> bool:

@@ -14,8 +14,9 @@ import json
 import os
 import zlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+
+from ..paths import StrPath
 
 FORMAT = 5
 Place = list[int]
@@ -31,7 +32,7 @@ def _dumps(value: Any) -> bytes:
 
 
 def write_index(
-    path: Path, sections: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]
+    path: StrPath, sections: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]
 ) -> None:
     """Write `sections` (name -> JSON-ready value) and `entries` (part -> id -> JSON-ready
     document; each part becomes a section of places) atomically to `path`."""
@@ -48,21 +49,23 @@ def write_index(
     for name, value in sections.items():
         places[name] = add(_dumps(value))
     preamble = _dumps({"format": FORMAT, "size": len(body), "sections": places})
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = f"{os.fspath(path)}.{os.getpid()}.tmp"
     try:
-        tmp.write_bytes(preamble + b"\n" + body)
+        with open(tmp, "wb") as handle:
+            handle.write(preamble + b"\n" + body)
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 class IndexFile:
     """An index file opened for reading: its preamble read and its size checked."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: StrPath) -> None:
         """Raise OSError or ValueError when the file is missing, of another format, or not
         the size its preamble says."""
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             first = handle.readline(1 << 16)
             size = os.fstat(handle.fileno()).st_size
         preamble = json.loads(first)
@@ -78,7 +81,7 @@ class IndexFile:
         """The JSON document at `place`; raise IndexDamaged if it is not what was written."""
         offset, length, crc = place
         try:
-            with self.path.open("rb") as handle:
+            with open(self.path, "rb") as handle:
                 handle.seek(self._body + offset)
                 data = handle.read(length)
         except OSError as exc:

@@ -5,12 +5,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache, partial
-from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, overload
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
-from ..paths import cache_dir, fingerprint, shipped_kb_dir
+from ..paths import StrPath, cache_dir, fingerprint, shipped_kb_dir, yaml_files
 from ..validation import Collector
 from ..yamlio import YamlError, load
 from .index import FORMAT as INDEX_FORMAT
@@ -293,7 +292,7 @@ class KnowledgeBase:
         return self.licenses[lic_id] if lic_id is not None else None
 
 
-def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase:
+def load_kb(folder: StrPath | None = None, use_index: bool = True) -> KnowledgeBase:
     """The knowledge base, from its compiled index when one matches the YAML files exactly
     (their names, sizes and modification times), else read, validated and indexed anew.
 
@@ -301,9 +300,9 @@ def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase
     one: maps and entries are read as they are needed (`kb/index.py`). Any edit to a YAML file
     changes its fingerprint, so the index can never be stale.
     """
-    root = folder or shipped_kb_dir()
-    if not root.is_dir():
-        raise KnowledgeBaseError([Problem(str(root), "knowledge base folder not found")])
+    root = os.fspath(folder) if folder else shipped_kb_dir()
+    if not os.path.isdir(root):
+        raise KnowledgeBaseError([Problem(root, "knowledge base folder not found")])
     if not use_index:
         return _load_yaml(root)
     path = _index_path(root)
@@ -319,30 +318,30 @@ def load_kb(folder: Path | None = None, use_index: bool = True) -> KnowledgeBase
         return rebuild()  # missing, unreadable or from another version
 
 
-def _index_path(root: Path) -> Path:
+def _index_path(root: str) -> str:
     """`<folder>-<contents>.idx`: one index per knowledge-base folder, named by the folder and
     by the names, sizes and modification times of its YAML files."""
-    place = str(root.resolve())
+    place = os.path.realpath(root)
     listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{place}"]
     for sub in ("licenses", "models", "datasets", "services"):
-        folder = root / sub
-        if not folder.is_dir():
-            continue
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.endswith(".yaml"):
-                st = entry.stat()
-                listing.append(f"{sub}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return cache_dir() / "kb" / f"{fingerprint([place])}-{fingerprint(listing)}.idx"
+        for path in yaml_files(os.path.join(root, sub)):
+            st = os.stat(path)
+            listing.append(f"{sub}/{os.path.basename(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return os.path.join(cache_dir(), "kb", f"{fingerprint([place])}-{fingerprint(listing)}.idx")
 
 
-def _write_index(path: Path, kb: KnowledgeBase) -> None:
+def _write_index(path: str, kb: KnowledgeBase) -> None:
+    folder, name = os.path.split(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         write_index(path, *kb.index_sections())
-        folder_part = path.name.split("-")[0]
-        for old in [*path.parent.glob(f"{folder_part}-*.idx"), *path.parent.glob("*.json")]:
-            if old != path:  # this folder's earlier index, or one in the old JSON format
-                old.unlink(missing_ok=True)
+        folder_part = name.split("-")[0]
+        with os.scandir(folder) as entries:
+            stale = [e.path for e in entries if e.name != name and (
+                e.name.endswith(".json")  # the old JSON format
+                or (e.name.startswith(f"{folder_part}-") and e.name.endswith(".idx")))]  # fmt: skip
+        for old in stale:  # this folder's earlier indexes
+            os.unlink(old)
     except OSError:
         pass  # an index we cannot write only costs the YAML parse next time
 
@@ -375,12 +374,12 @@ def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
                             "upstream": upstream, **tuples})  # fmt: skip
 
 
-def _load_yaml(root: Path) -> KnowledgeBase:
+def _load_yaml(root: str) -> KnowledgeBase:
     """Read and validate every file of the knowledge base; raise with every problem found."""
     problems: list[Problem] = []
     licenses: list[LicenseEntry] = []
     artifacts: list[ArtifactEntry] = []
-    for path in sorted((root / "licenses").glob("*.yaml")):
+    for path in yaml_files(os.path.join(root, "licenses")):
         data = _read(path, root, problems)
         if isinstance(data, Mapping):
             c = Collector(_rel(path, root))
@@ -389,7 +388,7 @@ def _load_yaml(root: Path) -> KnowledgeBase:
             if entry is not None:
                 licenses.append(entry)
     for folder_name, kind in _FOLDERS.items():
-        for path in sorted((root / folder_name).glob("*.yaml")):
+        for path in yaml_files(os.path.join(root, folder_name)):
             data = _read(path, root, problems)
             if isinstance(data, Mapping):
                 c = Collector(_rel(path, root))
@@ -400,13 +399,14 @@ def _load_yaml(root: Path) -> KnowledgeBase:
     return KnowledgeBase(licenses, artifacts)
 
 
-def _rel(path: Path, root: Path) -> str:
-    return f"license_db/{path.relative_to(root).as_posix()}"
+def _rel(path: str, root: str) -> str:
+    return "license_db/" + os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _read(path: Path, root: Path, problems: list[Problem]) -> object:
+def _read(path: str, root: str, problems: list[Problem]) -> object:
     try:
-        data = load(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = load(handle.read())
     except (OSError, UnicodeDecodeError, YamlError) as exc:
         problems.append(Problem(_rel(path, root), str(exc)))
         return None

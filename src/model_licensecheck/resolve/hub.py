@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from ..errors import InputError
 from ..kb.loader import KnowledgeBase
 from ..model import Evidence, NodeKind, Relation, SourceKind
+from ..paths import StrPath
 from ..paths import cache_dir as default_cache_dir
 from ..yamlio import LineDict
 from .card import MAX_CARD_BYTES, Card, card_claims, parse_card
@@ -62,7 +63,7 @@ class HubSource:
         token: str | None = None,
         revisions: Mapping[str, str] | None = None,
         endpoint: str | None = None,
-        cache_dir: Path | None = None,
+        cache_dir: StrPath | None = None,
         cache_ttl: float = CACHE_TTL_SECONDS,
         refresh: bool = False,
         timeout: float = 10.0,
@@ -76,7 +77,7 @@ class HubSource:
         self.endpoint = (
             endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
         ).rstrip("/")
-        self.cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+        self.cache_dir = Path(cache_dir if cache_dir is not None else default_cache_dir())
         self.cache_ttl = cache_ttl
         self.refresh = refresh
         self.timeout = timeout

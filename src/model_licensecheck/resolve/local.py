@@ -1,7 +1,7 @@
 """The user's own input: tell a Hub id from a card, config or folder, and read local files."""
 
+import os
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
@@ -10,6 +10,8 @@ from .interface import ArtifactFacts, EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import LICENSE_FILES
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..kb.loader import KnowledgeBase
 
 CARD_NAMES = ("README.md", "readme.md", "README.MD")
@@ -32,7 +34,7 @@ class Target(NamedTuple):
 
     text: str
     kind: TargetKind
-    path: Path | None = None
+    path: str | None = None
 
 
 def classify(text: str) -> Target:
@@ -40,17 +42,17 @@ def classify(text: str) -> Target:
     stripped = text.strip()
     if not stripped:
         raise InputError("empty target: give a Hugging Face id, a card, a config or a folder")
-    path = Path(stripped)
-    if path.is_dir():
-        return Target(stripped, TargetKind.FOLDER, path)
-    if path.is_file():
-        name = path.name.lower()
+    # os.path, not pathlib: classifying a Hub id is on every run's start-up path (paths.py).
+    if os.path.isdir(stripped):
+        return Target(stripped, TargetKind.FOLDER, stripped)
+    if os.path.isfile(stripped):
+        name = os.path.basename(stripped).lower()
         if name.endswith((".json",)):
-            return Target(stripped, TargetKind.CONFIG, path)
+            return Target(stripped, TargetKind.CONFIG, stripped)
         if name.endswith((".yml", ".yaml")):
-            return Target(stripped, TargetKind.MERGE_CONFIG, path)
-        return Target(stripped, TargetKind.CARD, path)
-    if path.exists():
+            return Target(stripped, TargetKind.MERGE_CONFIG, stripped)
+        return Target(stripped, TargetKind.CARD, stripped)
+    if os.path.exists(stripped):
         raise InputError(f"{stripped}: not a regular file or folder")
     looks_local = (
         stripped.startswith((".", "/", "~"))
@@ -67,7 +69,7 @@ def classify(text: str) -> Target:
     return Target(stripped, TargetKind.HUB_ID)
 
 
-def read_text(path: Path, where: str) -> str:
+def read_text(path: "Path", where: str) -> str:
     """A small text file's content, or an input error naming what is wrong."""
     from .card import MAX_CARD_BYTES, decode_text
 
@@ -86,14 +88,17 @@ def read_text(path: Path, where: str) -> str:
 def local_facts(target: Target, kb: "KnowledgeBase") -> ArtifactFacts:
     """The root's facts from a local card, config, merge config or model folder."""
     # Card, prose and config parsing are imported here: checking a Hub id needs none of them.
+    from pathlib import Path
+
     from .card import card_claims, parse_card
     from .config import config_claims, merge_claims
 
     assert target.path is not None
+    path = Path(target.path)
     root_id = target.text.rstrip("/") or target.text
     if target.kind is TargetKind.FOLDER:
-        return _folder_facts(target.path, root_id, kb)
-    text = read_text(target.path, target.text)
+        return _folder_facts(path, root_id, kb)
+    text = read_text(path, target.text)
     if target.kind is TargetKind.CARD:
         card = parse_card(text, target.text)
         claim, edges, notes = card_claims(card, root_id, target.text, kb, SourceKind.USER)
@@ -110,7 +115,7 @@ def local_facts(target: Target, kb: "KnowledgeBase") -> ArtifactFacts:
     )
 
 
-def _folder_facts(folder: Path, root_id: str, kb: "KnowledgeBase") -> ArtifactFacts:
+def _folder_facts(folder: "Path", root_id: str, kb: "KnowledgeBase") -> ArtifactFacts:
     from .card import card_claims, parse_card
     from .config import config_claims, merge_claims
 

@@ -1,14 +1,14 @@
 """Rule files: their schema, validation on load, and the typed rules the engine runs."""
 
+import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import Problem, RuleFileError
 from ..kb.schema import CLAUSE_NAMES, COMMERCIAL, COPYLEFT, OUTPUT_TRAINING
 from ..model import NodeKind, Status
-from ..paths import shipped_rules_dir
+from ..paths import StrPath, shipped_rules_dir, yaml_files
 from ..validation import Collector, Fields
 from ..yamlio import YamlError, load, load_many_cached, store_many_cached
 from .pathpattern import PathPattern, PatternError
@@ -168,35 +168,36 @@ def _parse_rule(raw: Mapping[str, Any], c: Collector, where: str) -> Rule | None
     )
 
 
+_RULE_SUFFIXES = (".yaml", ".yml")
 STANCES = {"share_alike_data_reaches_weights": "share-alike-data.yaml"}
 """Policy stances that add a shipped rule file from `rules/stances/` when switched on."""
 
 
-def _read_rule_file(path: Path, c: Collector) -> Any:
+def _read_rule_file(path: str, c: Collector) -> Any:
     try:
-        return load(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            return load(handle.read())
     except (OSError, UnicodeDecodeError, YamlError) as exc:
         c.add(str(exc))
         return None
 
 
-def load_rules(extra_dirs: Sequence[Path] = (), stances: Sequence[str] = ()) -> tuple[Rule, ...]:
+def load_rules(extra_dirs: Sequence[StrPath] = (), stances: Sequence[str] = ()) -> tuple[Rule, ...]:
     """The shipped rules, the stance files asked for, and the rules in `extra_dirs`; raise with
     every problem of every file."""
     problems: list[Problem] = []
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     shipped = shipped_rules_dir()
-    batches: list[tuple[str, list[Path]]] = [
-        ("rules", sorted([*shipped.glob("*.yaml"), *shipped.glob("*.yml")])),
-        ("rules/stances", [shipped / "stances" / STANCES[s] for s in stances]),
+    batches: list[tuple[str, list[str]]] = [
+        ("rules", yaml_files(shipped, _RULE_SUFFIXES)),
+        ("rules/stances", [os.path.join(shipped, "stances", STANCES[s]) for s in stances]),
     ]
     for d in extra_dirs:
-        folder = Path(d)
-        if not folder.is_dir():
+        if not os.path.isdir(d):
             problems.append(Problem(str(d), "rules folder not found"))
             continue
-        files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        files = yaml_files(d, _RULE_SUFFIXES)
         if not files:
             problems.append(Problem(str(d), "no .yaml rule files in this folder"))
         batches.append((str(d), files))
@@ -205,7 +206,7 @@ def load_rules(extra_dirs: Sequence[Path] = (), stances: Sequence[str] = ()) -> 
         compiled = _cached_rules(files) if shipped_batch and files else None
         per_file: list[list[Rule]] = []
         for i, path in enumerate(files):
-            name = f"{label.rstrip('/')}/{path.name}"
+            name = f"{label.rstrip('/')}/{os.path.basename(path)}"
             if compiled is not None:
                 parsed = compiled[i]
             else:
@@ -231,7 +232,7 @@ _CACHE = "rules-compiled-1"
 """Cache of the shipped rule files, compiled: a rule is validated once, when its file changes."""
 
 
-def _cached_rules(files: list[Path]) -> list[list[Rule]] | None:
+def _cached_rules(files: list[str]) -> list[list[Rule]] | None:
     """The compiled rules of `files` from the cache (validated when stored), or None."""
     stored = load_many_cached(files, _CACHE)
     if stored is None:

@@ -3,12 +3,12 @@ questions where reasonable people differ, allow/deny lists and waivers (DESIGN Â
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import Problem, ValidationError
 from ..kb.loader import KnowledgeBase
 from ..model import Condition, Finding, GateResult, Lineage, Relation, Status
+from ..paths import StrPath
 from ..validation import Collector, Fields
 from ..yamlio import YamlError, load
 
@@ -75,11 +75,12 @@ class Policy(NamedTuple):
     source: str | None = None
 
 
-def load_policy(path: Path, kb: KnowledgeBase | None = None) -> Policy:
+def load_policy(path: StrPath, kb: KnowledgeBase | None = None) -> Policy:
     """Read and validate a policy file; raise with every problem, each with its field."""
     c = Collector(str(path))
     try:
-        data = load(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = load(handle.read())
     except (OSError, UnicodeDecodeError, YamlError) as exc:
         raise PolicyError([Problem(str(path), str(exc))]) from None
     if not isinstance(data, Mapping):
