@@ -50,12 +50,18 @@ def cache_dir() -> str:
 def yaml_files(folder: StrPath, suffixes: tuple[str, ...] = (".yaml",)) -> list[str]:
     """The files directly in `folder` whose names end in `suffixes`, sorted by name; none when
     `folder` is missing, not a folder or unreadable."""
+    return [entry.path for entry in yaml_entries(folder, suffixes)]
+
+
+def yaml_entries(folder: StrPath, suffixes: tuple[str, ...] = (".yaml",)) -> list[os.DirEntry[str]]:
+    """`yaml_files` as directory entries (their `stat()` is cached)."""
     try:
-        with os.scandir(folder) as entries:
-            found = [e.path for e in entries if e.name.endswith(suffixes) and e.is_file()]
+        with os.scandir(os.fspath(folder)) as entries:
+            found = [e for e in entries if e.name.endswith(suffixes) and e.is_file()]
     except OSError:
         return []
-    return sorted(found, key=os.path.basename)
+    found.sort(key=lambda e: e.name)
+    return found
 
 
 def hub_offline_from_env() -> bool:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
-from ..paths import StrPath, cache_dir, fingerprint, shipped_kb_dir, yaml_files
+from ..paths import StrPath, cache_dir, fingerprint, shipped_kb_dir, yaml_entries, yaml_files
 from ..validation import Collector
 from ..yamlio import YamlError, load
 from .index import FORMAT as INDEX_FORMAT
@@ -220,11 +220,15 @@ class KnowledgeBase:
             if self._index is None:
                 raise KeyError(name)
             try:
-                found = self._maps[name] = self._index.section(name)
-            except (IndexDamaged, ValueError):
-                self._recover()
-                return self._maps[name]
+                found = self._maps[name] = self._index.map(name, partial(self._recovered, name))
+            except IndexDamaged:
+                return self._recovered(name)
         return found
+
+    def _recovered(self, name: str) -> Mapping[str, Any]:
+        """Map `name` once a damaged index made this knowledge base reread the YAML."""
+        self._recover()
+        return self._maps[name]
 
     def _entry_at(self, part: str, make: Callable[[Mapping[str, Any]], E], key: str, raw: Any) -> E:
         """Entry `key` of `part` ("licenses" or "artifacts"), parsed from the index at the
@@ -249,13 +253,13 @@ class KnowledgeBase:
 
     def index_sections(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """What `write_index` stores: the lookup maps, and every entry as JSON-ready data."""
-        sections = {name: dict(self._map(name)) for name in
-                    ("license_keys", "license_urls", "artifact_ids", "alias_ids")}  # fmt: skip
+        maps = {name: dict(self._map(name)) for name in
+                ("license_keys", "license_urls", "artifact_ids", "alias_ids")}  # fmt: skip
         entries = {
             "licenses": {key: _plain(entry) for key, entry in self.licenses.items()},
             "artifacts": {key: _plain(entry) for key, entry in self.artifacts.items()},
         }
-        return sections, entries
+        return maps, entries
 
     def _check_references(self, art: ArtifactEntry) -> list[Problem]:
         out: list[Problem] = []
@@ -324,9 +328,9 @@ def _index_path(root: str) -> str:
     place = os.path.realpath(root)
     listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{place}"]
     for sub in ("licenses", "models", "datasets", "services"):
-        for path in yaml_files(os.path.join(root, sub)):
-            st = os.stat(path)
-            listing.append(f"{sub}/{os.path.basename(path)}:{st.st_size}:{st.st_mtime_ns}")
+        for entry in yaml_entries(os.path.join(root, sub)):
+            st = entry.stat()
+            listing.append(f"{sub}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return os.path.join(cache_dir(), "kb", f"{fingerprint([place])}-{fingerprint(listing)}.idx")
 
 
