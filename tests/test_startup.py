@@ -13,7 +13,10 @@ import sys
 import typing
 from pathlib import Path
 
+import pytest
+
 import model_licensecheck
+from model_licensecheck.cli import main
 
 # Loaded only by the commands that need them: the Hub client, the YAML parser (the knowledge
 # base and rules come from compiled caches), report and validation libraries, dataclasses, and
@@ -110,3 +113,45 @@ def test_the_console_script_keeps_output_and_exit_code_on_its_fast_exit(tmp_path
     )  # fmt: skip
     assert missing.returncode == 3
     assert missing.stderr.startswith("licensecheck: error: nobody/no-such-model")
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    env = {**os.environ, "MODEL_LICENSECHECK_CACHE": str(tmp_path / "cache")}
+    args = ["databricks/dolly-v2-12b", "--offline", "--format", "json"]
+    by_module = subprocess.run(
+        [sys.executable, "-m", "model_licensecheck", *args],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    by_script = subprocess.run(
+        [_console_script(), *args], capture_output=True, text=True, env=env, check=False
+    )
+    assert by_module.returncode == by_script.returncode == 0
+    assert by_module.stdout == by_script.stdout
+
+
+def test_only_the_console_run_tunes_the_garbage_collector() -> None:
+    # The console process raises the collector's threshold (console.py); a program that
+    # calls the CLI or the API keeps its own settings.
+    import gc
+
+    from model_licensecheck.console import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLD
+    with pytest.raises(SystemExit):
+        main(["databricks/dolly-v2-12b", "--offline"])
+    assert gc.get_threshold() == before
+    probe = (
+        "import gc, os, runpy, sys\n"
+        "real = os._exit\n"
+        "def spy(code):\n"
+        "    print(gc.get_threshold(), file=sys.stderr)\n"
+        "    sys.stderr.flush()\n"
+        "    real(code)\n"
+        "os._exit = spy\n"
+        "sys.argv = ['licensecheck', '--version']\n"
+        "runpy.run_module('model_licensecheck', run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr.strip().splitlines()[-1] == str(GC_THRESHOLD)
