@@ -253,3 +253,15 @@ def test_a_license_file_that_matches_nothing_stays_unknown(tmp_path: Path) -> No
     result = run(str(tmp_path), "--offline")
     assert result.exit_code == 1
     assert "matches no known license either" in result.stdout
+
+
+def test_every_command_is_listed_and_the_lazy_ones_load() -> None:
+    from model_licensecheck.cli import LAZY_COMMANDS
+
+    listing = run("--help")
+    assert listing.exit_code == 0
+    for name in ("check", *LAZY_COMMANDS):
+        assert f"\n  {name} " in listing.output
+        sub = run(name, "--help")
+        assert sub.exit_code == 0, sub.output
+        assert f"main {name} [OPTIONS]" in sub.output

@@ -33,6 +33,8 @@ HEAVY = (
     "dataclasses",
     "concurrent.futures",
     "pathlib",
+    "model_licensecheck.cli_audit",  # the commands a check does not run load when run
+    "model_licensecheck.cli_db",
 )
 
 _PROBE = """

@@ -21,24 +21,41 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from .checker import Checker
-    from .kb.loader import KnowledgeBase
 
 DEFAULT_COMMAND = "check"
+
+
+LAZY_COMMANDS = {"audit": "cli_audit:audit_command", "db": "cli_db:db_group"}
+"""Commands defined in their own modules, imported when run or listed: a check needs neither
+(click's "lazily loading subcommands" pattern)."""
 
 
 class _DefaultGroup(click.Group):
     """`licensecheck MODEL` means `licensecheck check MODEL`: checking is the main job."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h",
-                                                                     "--version"):  # fmt: skip
+        known = (*self.commands, *LAZY_COMMANDS, "--help", "-h", "--version")
+        if args and args[0] not in known:
             args = [DEFAULT_COMMAND, *args]
         elif not args:
             args = [DEFAULT_COMMAND]
         return super().parse_args(ctx, args)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
-class _PathType(click.ParamType[os.PathLike[str], Any]):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = LAZY_COMMANDS.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        from importlib import import_module
+
+        module, name = where.split(":")
+        command: click.Command = getattr(import_module(f".{module}", __package__), name)
+        return command
+
+
+class PathType(click.ParamType[os.PathLike[str], Any]):
     """`click.Path(path_type=pathlib.Path, **checks)`, built only when its option is given.
 
     Building the click.Path of every option up front ran a translation lookup for each, and
@@ -67,7 +84,8 @@ class _PathType(click.ParamType[os.PathLike[str], Any]):
         return self._real().shell_complete(ctx, param, incomplete)
 
 
-def _fail(error: LicensecheckError) -> None:
+def fail(error: LicensecheckError) -> None:
+    """Print `error` on stderr: its one line, then each problem when there are several."""
     click.echo(f"licensecheck: error: {error.one_line()}", err=True)
     if isinstance(error, ValidationError) and len(error.problems) > 1:
         for line in error.details():
@@ -110,21 +128,21 @@ def main() -> None:
     """
 
 
-def _check_options(command: Callable[..., None]) -> Callable[..., None]:
+def check_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `check` and `audit` share: sources, rules, policy, gate and output."""
     options = [
         click.option("--format", "formats", type=click.Choice([f.value for f in Format]),
                      multiple=True,
                      help="Report format (default text); repeat it to write several into -o DIR."),
-        click.option("-o", "--output", type=_PathType(),
+        click.option("-o", "--output", type=PathType(),
                      help="Write the report to FILE, or each format to DIR/licensecheck.<ext> "
                      "when several are asked for; atomically, only after the check succeeds."),
         click.option("--offline", is_flag=True,
                      help="Use only local files and the bundled knowledge base."),
         click.option("--rules", "rules_dirs", multiple=True,
-                     type=_PathType(file_okay=False),
+                     type=PathType(file_okay=False),
                      help="A folder of extra rule files (repeatable), added to the shipped rules."),
-        click.option("--policy", "policy_file", type=_PathType(dir_okay=False),
+        click.option("--policy", "policy_file", type=PathType(dir_okay=False),
                      help="A policy file: gate, deployment profile, stances, lists, waivers."),
         click.option("--fail-on", default=None,
                      help="Comma-separated verdicts that fail the gate (exit 1); overrides the "
@@ -138,7 +156,7 @@ def _check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,
                      help="Hub token for gated repos (read from HF_TOKEN; never printed)."),
         click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again."),
-        click.option("--kb", "kb_dir", type=_PathType(file_okay=False),
+        click.option("--kb", "kb_dir", type=PathType(file_okay=False),
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
@@ -148,7 +166,7 @@ def _check_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _make_checker(params: dict[str, Any], revision: str | None = None) -> Checker:
+def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker:
     """Build the Checker from the shared options; exit with the error's code if it cannot."""
     from .checker import Checker, CheckOptions
     from .kb.loader import load_kb
@@ -170,7 +188,7 @@ def _make_checker(params: dict[str, Any], revision: str | None = None) -> Checke
         )  # fmt: skip
         return Checker(options, progress=_progress())
     except LicensecheckError as exc:
-        _fail(exc)
+        fail(exc)
         sys.exit(exc.exit_code)
 
 
@@ -188,7 +206,7 @@ def _progress() -> Callable[[str], None] | None:
     return tick
 
 
-def _emit(
+def emit(
     params: dict[str, Any],
     results: Sequence[CheckResult],
     json_data: Callable[[], Any],
@@ -232,20 +250,20 @@ def _emit(
 @main.command("check")
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
-@_check_options
+@check_options
 def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
-    checker = _make_checker(params, revision)
+    checker = make_checker(params, revision)
     try:
         outcomes = checker.check_many(list(targets))
     except LicensecheckError as exc:
-        _fail(exc)
+        fail(exc)
         sys.exit(exc.exit_code)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
     worst = ExitCode.PASSED
     for outcome in outcomes:
         if isinstance(outcome, LicensecheckError):
-            _fail(outcome)
+            fail(outcome)
             worst = max(worst, outcome.exit_code)
         elif not outcome.gate.passed:
             worst = max(worst, ExitCode.GATE_FAILED)
@@ -262,145 +280,5 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
         return rendered if len(targets) > 1 else rendered[0]
 
     if results:
-        _emit(params, results, json_data)
+        emit(params, results, json_data)
     sys.exit(worst)
-
-
-@main.command("audit")
-@click.argument("manifest", type=_PathType(exists=True))
-@click.option("--reports", "reports_dir", type=_PathType(file_okay=False),
-              help="Also write each model's reports (in every asked-for format) and a "
-              "summary.json into this folder.")  # fmt: skip
-@_check_options
-def audit_command(manifest: Path, reports_dir: Path | None, **params: Any) -> None:
-    """Audit every model a MANIFEST lists: a text file of ids, a YAML list (with revisions
-    and notes), or a folder of model folders. One summary, one exit code."""
-    from .batch import read_manifest, run_audit
-    from .report.audit import audit_dict, audit_table, write_model_reports
-
-    checker = _make_checker(params)
-    try:
-        result = run_audit(checker, read_manifest(manifest))
-    except LicensecheckError as exc:
-        _fail(exc)
-        sys.exit(exc.exit_code)
-    for entry in result.entries:
-        if isinstance(entry.outcome, LicensecheckError):
-            _fail(entry.outcome)
-    if reports_dir is not None:
-        formats = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.JSON]
-        try:
-            write_model_reports(result, reports_dir, formats, write_atomic)
-        except OSError as exc:
-            click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
-                       err=True)  # fmt: skip
-            sys.exit(ExitCode.INPUT_ERROR)
-    _emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
-    sys.exit(result.exit_code)
-
-
-@main.group("db")
-def db_group() -> None:
-    """Inspect the bundled knowledge base."""
-
-
-_KB_OPTION = click.option(
-    "--kb", "kb_dir", type=_PathType(file_okay=False), default=None,
-    help="A knowledge-base folder other than the bundled one.",
-)  # fmt: skip
-_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _load(kb_dir: Path | None) -> KnowledgeBase:
-    from .kb.loader import load_kb
-
-    try:
-        return load_kb(kb_dir)
-    except LicensecheckError as exc:
-        _fail(exc)
-        sys.exit(exc.exit_code)
-
-
-def _print_mapping(data: dict[str, Any], indent: int = 0) -> None:
-    pad = " " * indent
-    for key, value in data.items():
-        if value in (None, [], {}, ""):
-            continue
-        if isinstance(value, dict):
-            click.echo(f"{pad}{key}:")
-            _print_mapping(value, indent + 2)
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            click.echo(f"{pad}{key}:")
-            for item in value:
-                click.echo(f"{pad}  - " + ", ".join(f"{k}: {v}" for k, v in item.items()))
-        elif isinstance(value, list):
-            click.echo(f"{pad}{key}: {', '.join(str(v) for v in value)}")
-        else:
-            click.echo(f"{pad}{key}: {value}")
-
-
-@db_group.command("show")
-@click.argument("ident")
-@_KB_OPTION
-@_JSON_OPTION
-def db_show(ident: str, kb_dir: Path | None, as_json: bool) -> None:
-    """Show what the knowledge base says about a model, dataset, service or license."""
-    from .kb.query import show
-    from .report.jsonreport import dumps
-
-    data = show(_load(kb_dir), ident)
-    if data is None:
-        click.echo(f"licensecheck: error: {ident!r} is not in the knowledge base "
-                   "(try `licensecheck db search`)", err=True)  # fmt: skip
-        sys.exit(ExitCode.INPUT_ERROR)
-    if as_json:
-        click.echo(dumps(data), nl=False)
-    else:
-        _print_mapping(data)
-
-
-@db_group.command("search")
-@click.argument("text", nargs=-1, required=True)
-@_KB_OPTION
-@_JSON_OPTION
-def db_search(text: Sequence[str], kb_dir: Path | None, as_json: bool) -> None:
-    """Find entries whose id, name or aliases contain every word of TEXT."""
-    from .kb.query import search
-    from .report.jsonreport import dumps
-
-    hits = search(_load(kb_dir), " ".join(text))
-    if as_json:
-        click.echo(dumps(hits), nl=False)
-        return
-    if not hits:
-        click.echo("no match")
-    for hit in hits:
-        click.echo(f"{hit['kind']:<8} {hit['id']:<50} {hit['license']:<28} {hit['name']}")
-
-
-@db_group.command("validate")
-@_KB_OPTION
-def db_validate(kb_dir: Path | None) -> None:
-    """Check every file of the knowledge base; list every problem (exit 2) or say OK."""
-    from .kb.query import stats
-
-    counts = stats(_load(kb_dir))
-    click.echo(
-        f"knowledge base OK: {counts['licenses']} licenses, {counts['models']} models, "
-        f"{counts['datasets']} datasets, {counts['services']} services, {counts['edges']} edges"
-    )
-
-
-@db_group.command("stats")
-@_KB_OPTION
-@_JSON_OPTION
-def db_stats(kb_dir: Path | None, as_json: bool) -> None:
-    """Count what the knowledge base holds."""
-    from .kb.query import stats
-    from .report.jsonreport import dumps
-
-    data = stats(_load(kb_dir))
-    if as_json:
-        click.echo(dumps(data), nl=False)
-    else:
-        _print_mapping(data)

@@ -1,0 +1,49 @@
+"""`licensecheck audit MANIFEST`: check every model a manifest lists, one summary, one exit
+code (loaded only when run: see cli.LAZY_COMMANDS)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .cli import PathType, check_options, emit, fail, make_checker, write_atomic
+from .errors import ExitCode, LicensecheckError
+from .report.interface import Format
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@click.command("audit")
+@click.argument("manifest", type=PathType(exists=True))
+@click.option("--reports", "reports_dir", type=PathType(file_okay=False),
+              help="Also write each model's reports (in every asked-for format) and a "
+              "summary.json into this folder.")  # fmt: skip
+@check_options
+def audit_command(manifest: Path, reports_dir: Path | None, **params: Any) -> None:
+    """Audit every model a MANIFEST lists: a text file of ids, a YAML list (with revisions
+    and notes), or a folder of model folders. One summary, one exit code."""
+    from .batch import read_manifest, run_audit
+    from .report.audit import audit_dict, audit_table, write_model_reports
+
+    checker = make_checker(params)
+    try:
+        result = run_audit(checker, read_manifest(manifest))
+    except LicensecheckError as exc:
+        fail(exc)
+        sys.exit(exc.exit_code)
+    for entry in result.entries:
+        if isinstance(entry.outcome, LicensecheckError):
+            fail(entry.outcome)
+    if reports_dir is not None:
+        formats = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.JSON]
+        try:
+            write_model_reports(result, reports_dir, formats, write_atomic)
+        except OSError as exc:
+            click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
+                       err=True)  # fmt: skip
+            sys.exit(ExitCode.INPUT_ERROR)
+    emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
+    sys.exit(result.exit_code)
