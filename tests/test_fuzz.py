@@ -17,9 +17,9 @@ from model_licensecheck.kb.loader import KnowledgeBase
 from model_licensecheck.model import SourceKind
 from model_licensecheck.resolve.card import card_claims, decode_text, parse_card
 from model_licensecheck.resolve.config import config_claims, merge_claims
-from model_licensecheck.rules.schema import parse_rule_file
+from model_licensecheck.rules.parse import parse_rule_file
 from model_licensecheck.validation import Collector
-from model_licensecheck.verdict.policy import parse_policy
+from model_licensecheck.verdict.policyfile import parse_policy
 from model_licensecheck.yamlio import YamlError, load
 
 EXAMPLES = settings(

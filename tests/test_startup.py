@@ -35,6 +35,8 @@ HEAVY = (
     "pathlib",
     "model_licensecheck.cli_audit",  # the commands a check does not run load when run
     "model_licensecheck.cli_db",
+    "model_licensecheck.yamlio",  # YAML and its validation load only when YAML is read
+    "model_licensecheck.validation",
 )
 
 _PROBE = """

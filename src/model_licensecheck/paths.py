@@ -1,4 +1,5 @@
-"""Where the shipped rules and knowledge base live, installed or in a source checkout.
+"""Where the shipped rules and knowledge base live (installed or in a source checkout), and the
+cache that keeps their compiled forms.
 
 Paths on the start-up path are plain strings handled with `os.path`: `pathlib` pulls in
 `urllib.parse` and `ipaddress` and cost ~5 ms of a ~75 ms offline check. Modules that read or
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 StrPath: TypeAlias = str | os.PathLike[str]
 """A path as callers may give it: text or any path object (`pathlib.Path` included)."""
@@ -79,6 +80,50 @@ def fingerprint(parts: list[str]) -> str:
 
     data = "\n".join(parts).encode()
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+
+
+def load_many_cached(paths: Sequence[StrPath], cache_name: str) -> list[Any] | None:
+    """The parsed content of `paths` from a JSON cache keyed by their names, sizes and
+    modification times, or None when there is no such cache (then parse, validate and call
+    `store_many_cached`). JSON keeps no line numbers: callers re-read the YAML to report errors.
+    """
+    import json
+
+    try:
+        with open(_cache_file(paths, cache_name, cache_dir()), "rb") as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, list) and len(data) == len(paths) else None
+
+
+def store_many_cached(paths: Sequence[StrPath], cache_name: str, data: list[Any]) -> None:
+    """Remember what `paths` parsed to (after it validated)."""
+    import json
+
+    try:
+        target = _cache_file(paths, cache_name, cache_dir())
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(data, separators=(",", ":")))
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except (OSError, TypeError, ValueError):
+        pass  # not cacheable here: the next run parses the YAML again
+
+
+def _cache_file(paths: Sequence[StrPath], cache_name: str, root: str) -> str:
+    from . import __version__
+
+    listing = [f"{cache_name}:{__version__}"]
+    for path in paths:
+        st = os.stat(path)
+        listing.append(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return os.path.join(root, cache_name, f"{fingerprint(listing)}.json")
 
 
 @contextmanager

@@ -6,11 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import yaml
-
-    from .paths import StrPath
 
 
 class YamlError(ValueError):
@@ -110,55 +106,3 @@ def _refuse_aliases(root: yaml.Node) -> None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
-
-
-def load_many_cached(paths: Sequence[StrPath], cache_name: str) -> list[Any] | None:
-    """The parsed content of `paths` from a JSON cache keyed by their names, sizes and
-    modification times, or None when there is no such cache (then parse, validate and call
-    `store_many_cached`). JSON keeps no line numbers: callers re-read the YAML to report errors.
-    """
-    import json
-
-    from .paths import cache_dir
-
-    try:
-        with open(_cache_file(paths, cache_name, cache_dir()), "rb") as handle:
-            data = json.loads(handle.read())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, list) and len(data) == len(paths) else None
-
-
-def store_many_cached(paths: Sequence[StrPath], cache_name: str, data: list[Any]) -> None:
-    """Remember what `paths` parsed to (after it validated)."""
-    import json
-    import os
-
-    from .paths import cache_dir
-
-    try:
-        target = _cache_file(paths, cache_name, cache_dir())
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(data, separators=(",", ":")))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except (OSError, TypeError, ValueError):
-        pass  # not cacheable here: the next run parses the YAML again
-
-
-def _cache_file(paths: Sequence[StrPath], cache_name: str, root: str) -> str:
-    import os
-
-    from . import __version__
-    from .paths import fingerprint
-
-    listing = [f"{cache_name}:{__version__}"]
-    for path in paths:
-        st = os.stat(path)
-        listing.append(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}")
-    return os.path.join(root, cache_name, f"{fingerprint(listing)}.json")

@@ -10,8 +10,6 @@ from typing import Any, NamedTuple, TypeVar, overload
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
 from ..paths import StrPath, cache_dir, fingerprint, shipped_kb_dir, yaml_entries, yaml_files
-from ..validation import Collector
-from ..yamlio import YamlError, load
 from .index import FORMAT as INDEX_FORMAT
 from .index import IndexDamaged, IndexFile, write_index
 from .schema import (
@@ -21,8 +19,6 @@ from .schema import (
     FactRef,
     LicenseEntry,
     UpstreamFact,
-    parse_artifacts,
-    parse_license,
 )
 
 T = TypeVar("T")
@@ -380,6 +376,9 @@ def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
 
 def _load_yaml(root: str) -> KnowledgeBase:
     """Read and validate every file of the knowledge base; raise with every problem found."""
+    from ..validation import Collector
+    from .parse import parse_artifacts, parse_license
+
     problems: list[Problem] = []
     licenses: list[LicenseEntry] = []
     artifacts: list[ArtifactEntry] = []
@@ -408,6 +407,8 @@ def _rel(path: str, root: str) -> str:
 
 
 def _read(path: str, root: str, problems: list[Problem]) -> object:
+    from ..yamlio import YamlError, load
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = load(handle.read())
