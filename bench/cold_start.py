@@ -1,13 +1,17 @@
 """Benchmark: cold start of `licensecheck databricks/dolly-v2-12b --offline` as a new process.
 
-Prints the median wall time of each command over N alternating runs, and the ratios to
-`python -c pass` measured in the same run (target: at most 5x). Before timing, the package's
-bytecode is compiled (as `pip install` does for a wheel; an editable install under
-PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every edited module on every start) and
-the knowledge-base index is built once (as any earlier run would have), so this measures a
-normal start.
+Prints the median wall time of each command over N rounds (each round runs every command once,
+in turn) and two ratios to `python -c pass` measured in the same run (target: at most 5x): the
+ratio of the medians, and the median of the per-round ratios with its quartiles. The second
+pairs each run with the baseline run next to it, so it drifts less when the machine's load
+changes during the benchmark.
 
-Run: python bench/cold_start.py [--runs 21]
+Before timing, the package's bytecode is compiled (as `pip install` does for a wheel; an
+editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every edited module
+on every start) and the knowledge-base index is built once (as any earlier run would have), so
+this measures a normal start.
+
+Run: python bench/cold_start.py [--runs 41]
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def timed(cmd: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--runs", type=int, default=41)
     args = parser.parse_args()
     exe = shutil.which("licensecheck", path=str(Path(sys.executable).parent))
     if exe is None:
@@ -48,10 +52,15 @@ def main() -> None:
     for _ in range(args.runs):
         for name, cmd in commands.items():
             times[name].append(timed(cmd))
-    base = statistics.median(times["python -c pass"])
+    baseline = times["python -c pass"]
+    base = statistics.median(baseline)
+    print(f"{'':32s} {'median':>9s}  {'ratio of medians':>16s}  per-round ratio (quartiles)")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:32s} median {median * 1000:7.1f} ms   ratio {median / base:5.2f}x")
+        rounds = [value / pass_time for value, pass_time in zip(values, baseline, strict=True)]
+        low, mid, high = statistics.quantiles(rounds, n=4)
+        print(f"{name:32s} {median * 1000:6.1f} ms  {median / base:15.2f}x  "
+              f"{mid:5.2f}x ({low:.2f}-{high:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":
