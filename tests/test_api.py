@@ -61,3 +61,15 @@ def test_policy_can_be_a_path(tmp_path: Path) -> None:
     result = mlc.check(str(FIXTURES / "cards" / "unknown-base.md"), offline=True, policy=path)
     assert result.verdict.status is mlc.Status.UNKNOWN
     assert result.gate.passed  # unknown does not fail this policy's gate
+
+
+def test_paths_may_be_text_or_path_objects() -> None:
+    extra = FIXTURES / "rules" / "extra"
+    by_path = mlc.check("databricks/dolly-v2-12b", offline=True, rules_dirs=[extra])
+    by_text = mlc.check("databricks/dolly-v2-12b", offline=True, rules_dirs=[str(extra)])
+    assert by_path.findings == by_text.findings
+    assert {f.rule_id for f in by_path.findings} - {
+        f.rule_id for f in mlc.check("databricks/dolly-v2-12b", offline=True).findings
+    }  # the extra folder's rules took part
+    manifest = FIXTURES / "manifests" / "models.yaml"
+    assert mlc.audit(str(manifest), offline=True).exit_code == mlc.ExitCode.PASSED
