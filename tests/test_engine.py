@@ -178,3 +178,30 @@ def test_cycles_are_cut_and_reported(shipped_rules: tuple[Rule, ...]) -> None:
     )  # fmt: skip
     assert verdict.status is Status.ALLOWED
     assert any("Cycle" in n for n in lineage.notes)
+
+
+def test_a_dataset_checked_alone_is_judged_as_fine_tuning_data(
+    shipped_rules: tuple[Rule, ...],
+) -> None:
+    # Its parts and generators reach it as they would reach a model trained on it; its own
+    # non-commercial license prohibits, where a weight rule would not have looked at data.
+    verdict, findings, lineage, _ = judge(
+        "org/mix", shipped_rules,
+        artifact("org/mix", "mit", kind=D, upstream=(("org/part", DER), ("api:gen", GEN))),
+        artifact("org/part", "cc-by-nc-4.0", kind=D),
+        artifact("api:gen", "LicenseRef-Terms", kind=S),
+    )  # fmt: skip
+    assert verdict.status is Status.PROHIBITED
+    by_rule = {f.rule_id: f for f in findings}
+    assert by_rule["data-non-commercial"].ancestor == "org/part"
+    assert by_rule["data-non-commercial"].message.startswith("a model trained on org/mix ")
+    assert "service-output-terms" in by_rule
+    assert not any(f.rule_id.startswith("weights-") for f in findings)
+    own, _, _, _ = judge("org/nc", shipped_rules, artifact("org/nc", "cc-by-nc-4.0", kind=D))
+    assert own.status is Status.PROHIBITED
+    unknown, _, _, _ = judge(
+        "org/mix2", shipped_rules,
+        artifact("org/mix2", "mit", kind=D, upstream=(("org/gone", DER),)),
+    )  # fmt: skip
+    assert unknown.status >= Status.CONDITIONAL  # a part that cannot be read is never allowed
+    assert lineage.root == "org/mix"

@@ -58,3 +58,13 @@ def test_walk_finds_shortest_matching_path_through_cycles() -> None:
     found = PathPattern.parse("weight* trained_on").walk("a", by_child)
     assert list(found) == ["d"]
     assert [e.parent for e in found["d"]] == ["b", "d"]
+
+
+def test_a_walk_may_start_as_if_reached_through_a_relation() -> None:
+    by_child = {"mix": [Edge("mix", "part", Relation.DERIVED_FROM, ())]}
+    data = PathPattern.parse("weight* trained_on derived_from*")
+    assert data.walk("mix", by_child) == {}
+    via = data.walk("mix", by_child, Relation.TRAINED_ON)
+    assert sorted(via) == ["mix", "part"]
+    assert via["mix"] == ()  # the start itself: no edge of the graph was followed
+    assert PathPattern.parse("weight*").walk("mix", by_child, Relation.TRAINED_ON) == {}

@@ -82,12 +82,23 @@ def _matches(rule: "Rule", node: AnyNode, entry: "LicenseEntry | None") -> bool:
     return True
 
 
+def root_via(lineage: Lineage) -> Relation | None:
+    """How rule paths start at the root. A dataset checked on its own is judged as the
+    fine-tuning data of a model trained on it: paths start as if the root had been reached
+    through `trained_on`, so the data, mixture and generator rules apply to it and to what it
+    was built from (a dataset has no weights for the weight rules to judge)."""
+    if lineage.nodes[lineage.root].kind is NodeKind.DATASET:
+        return Relation.TRAINED_ON
+    return None
+
+
 def _fields(
     lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None", path: tuple[Edge, ...]
 ) -> _Format:
     lic = node.license
+    as_data = root_via(lineage) is Relation.TRAINED_ON
     fields = _Format(
-        subject=lineage.root,
+        subject=f"a model trained on {lineage.root}" if as_data else lineage.root,
         ancestor=node.id,
         license=entry.id if entry else (lic.raw or UNKNOWN_LICENSE),
         license_name=entry.name if entry else "an undetermined license",
@@ -135,11 +146,12 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
         by_child.setdefault(edge.child, []).append(edge)
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
     walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
+    via = root_via(lineage)
 
     def walk(pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
         key = f"{start}\0{pattern.text}"
         if key not in walks:
-            walks[key] = pattern.walk(start, by_child)
+            walks[key] = pattern.walk(start, by_child, via if start == lineage.root else None)
         return walks[key]
 
     findings: dict[tuple[str, str], Finding] = {}

@@ -94,13 +94,18 @@ class PathPattern(NamedTuple):
         return len(self.terms) in states
 
     def walk(
-        self, root: str, edges_by_child: Mapping[str, list[Edge]]
+        self, root: str, edges_by_child: Mapping[str, list[Edge]], via: Relation | None = None
     ) -> dict[str, tuple[Edge, ...]]:
-        """Every node reachable from `root` by a matching path, with its shortest such path."""
-        return {node: path for node, (_, path) in self.walk_from([root], edges_by_child).items()}
+        """Every node reachable from `root` by a matching path, with its shortest such path.
+        With `via`, the walk starts as if `root` had been reached through an edge of `via`."""
+        found = self.walk_from([root], edges_by_child, via)
+        return {node: path for node, (_, path) in found.items()}
 
     def walk_from(
-        self, starts: Iterable[str], edges_by_child: Mapping[str, list[Edge]]
+        self,
+        starts: Iterable[str],
+        edges_by_child: Mapping[str, list[Edge]],
+        via: Relation | None = None,
     ) -> dict[str, tuple[str, tuple[Edge, ...]]]:
         """Breadth-first over (node, pattern state) from several starts at once: every node a
         matching path reaches, with the start it came from and its shortest path.
@@ -109,7 +114,9 @@ class PathPattern(NamedTuple):
         is linear in the size of the graph (times the pattern's few states); only the paths of
         nodes that match are rebuilt.
         """
-        start_states = self.start()
+        start_states = self.start() if via is None else self.step(self.start(), via)
+        if not start_states:
+            return {}
         back: dict[tuple[str, frozenset[int]], tuple[tuple[str, frozenset[int]], Edge] | None] = {}
         queue: deque[tuple[str, frozenset[int]]] = deque()
         for start in starts:
