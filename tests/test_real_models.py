@@ -347,7 +347,13 @@ def test_generator_named_in_prose_is_not_a_weight_parent() -> None:
         # Known data with no declared license: conditional, never allowed.
         ("OpenAssistant/llama2-70b-oasst-sft-v10", "conditional", "shahules786/orca-best"),
         # A weight ancestor the knowledge base names but does not describe (external): unknown.
+        ("PygmalionAI/mythalion-13b", "unknown", "The-Face-Of-Goonery/Huginn-13b-FP16"),
+        # ... and one it describes whose card says only `other`: unknown too.
         ("PygmalionAI/mythalion-13b", "unknown", "Gryphe/MythoLogic-L2-13b"),
+        # A model whose own card moved to a non-commercial license.
+        ("mlabonne/NeuralBeagle14-7B", "prohibited", "mlabonne/NeuralBeagle14-7B"),
+        # A dataset on its own, judged as fine-tuning data: a part's generator decides.
+        ("argilla/dpo-mix-7k", "prohibited", "google:bard"),
     ],
 )
 def test_knowledge_base_lineages_reach_the_data_that_decides(
