@@ -120,9 +120,14 @@ def _cache_file(paths: Sequence[StrPath], cache_name: str, root: str) -> str:
     from . import __version__
 
     listing = [f"{cache_name}:{__version__}"]
+    folders: dict[str, str] = {}  # realpath walks every component: once per folder
     for path in paths:
         st = os.stat(path)
-        listing.append(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}")
+        folder, name = os.path.split(os.fspath(path))
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder)
+        listing.append(f"{os.path.join(real, name)}:{st.st_size}:{st.st_mtime_ns}")
     return os.path.join(root, cache_name, f"{fingerprint(listing)}.json")
 
 

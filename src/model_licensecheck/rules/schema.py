@@ -100,8 +100,9 @@ def _cached_rules(files: list[str]) -> list[list[Rule]] | None:
     stored = load_many_cached(files, _CACHE)
     if stored is None:
         return None
+    patterns: dict[str, PathPattern] = {}  # most rules share one of a few paths
     try:
-        return [[_rule_from(data) for data in rules] for rules in stored]
+        return [[_rule_from(data, patterns) for data in rules] for rules in stored]
     except (KeyError, TypeError, ValueError, PatternError):
         return None  # not what this version stores: compile from the YAML again
 
@@ -122,12 +123,16 @@ def _rule_data(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _rule_from(data: Mapping[str, Any]) -> Rule:
+def _rule_from(data: Mapping[str, Any], patterns: dict[str, PathPattern]) -> Rule:
+    text = data["path"]
+    path = patterns.get(text)
+    if path is None:
+        path = patterns[text] = PathPattern.parse(text)
     return Rule(
         id=data["id"],
         title=data["title"],
         type=data["type"],
-        path=PathPattern.parse(data["path"]),
+        path=path,
         ancestor_kinds=frozenset(NodeKind(k) for k in data["ancestor_kinds"]),
         when={key: tuple(values) for key, values in data["when"].items()},
         status=Status.parse(data["status"]),
