@@ -276,3 +276,18 @@ def test_a_dataset_target_says_how_it_was_judged() -> None:
     assert any("is a dataset: it is judged as the fine-tuning data" in n
                for n in report["lineage"]["notes"])  # fmt: skip
     assert run("tatsu-lab/alpaca", "--offline").exit_code == 1
+
+
+def test_write_atomic_replaces_whole_or_leaves_nothing_behind(tmp_path: Path) -> None:
+    from model_licensecheck.paths import write_atomic
+
+    target = tmp_path / "new" / "report.json"
+    write_atomic(target, "first")
+    write_atomic(target, b"second")
+    assert target.read_text() == "second"
+    blocked = tmp_path / "dir"
+    (blocked / "inside").mkdir(parents=True)  # os.replace cannot put a file over a folder
+    with pytest.raises(IsADirectoryError):
+        write_atomic(blocked, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "new"]
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["report.json"]

@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .errors import ExitCode, LicensecheckError, ValidationError
 from .model import CheckResult, Status
+from .paths import write_atomic
 from .report.interface import Format
 
 if TYPE_CHECKING:
@@ -101,22 +102,6 @@ def _statuses(text: str) -> frozenset[Status]:
             except ValueError as exc:
                 raise click.BadParameter(str(exc)) from None
     return frozenset(out)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder."""
-    import tempfile  # only when writing: it costs start-up time otherwise
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import PathType, check_options, emit, fail, make_checker, write_atomic
+from .cli import PathType, check_options, emit, fail, make_checker
 from .errors import ExitCode, LicensecheckError
+from .paths import write_atomic
 from .report.interface import Format
 
 if TYPE_CHECKING:

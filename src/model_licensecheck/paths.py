@@ -82,6 +82,25 @@ def fingerprint(parts: list[str]) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
+def write_atomic(path: StrPath, data: str | bytes) -> None:
+    """Write `data` (text as UTF-8) to `path` through a temporary file in the same folder, made
+    first if need be: a reader sees the old file or the new one, never half of one. Every
+    report, index and cache file is written this way."""
+    import tempfile  # only when writing: it costs start-up time otherwise
+
+    folder, name = os.path.split(os.fspath(path))
+    os.makedirs(folder or ".", exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def load_many_cached(paths: Sequence[StrPath], cache_name: str) -> list[Any] | None:
     """The parsed content of `paths` from a JSON cache keyed by their names, sizes and
     modification times, or None when there is no such cache (then parse, validate and call
@@ -103,15 +122,7 @@ def store_many_cached(paths: Sequence[StrPath], cache_name: str, data: list[Any]
 
     try:
         target = _cache_file(paths, cache_name, cache_dir())
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(data, separators=(",", ":")))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(target, json.dumps(data, separators=(",", ":")))
     except (OSError, TypeError, ValueError):
         pass  # not cacheable here: the next run parses the YAML again
 

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..paths import StrPath
+from ..paths import StrPath, write_atomic
 
 FORMAT = 6
 Place = list[int]
@@ -64,14 +64,7 @@ def write_index(
     for name, mapping in maps.items():
         places[name] = add_map(mapping)
     preamble = _dumps({"format": FORMAT, "size": len(body), "maps": places})
-    tmp = f"{os.fspath(path)}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(preamble + b"\n" + body)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(path, preamble + b"\n" + body)
 
 
 class IndexFile:

@@ -1,6 +1,7 @@
 """The Hugging Face Hub as a fact source, through `huggingface_hub` (metadata and small text files
 only: never weights, never remote code)."""
 
+import contextlib
 import json
 import os
 import threading
@@ -13,7 +14,7 @@ from typing import Any, NamedTuple
 from ..errors import InputError
 from ..kb.loader import KnowledgeBase
 from ..model import Evidence, NodeKind, Relation, SourceKind
-from ..paths import StrPath
+from ..paths import StrPath, write_atomic
 from ..paths import cache_dir as default_cache_dir
 from ..yamlio import LineDict
 from .card import MAX_CARD_BYTES, Card, card_claims, parse_card
@@ -362,13 +363,8 @@ class HubSource:
             "adapter_config": fetched.adapter_config, "missing": fetched.missing,
             "license_file": fetched.license_file,
         }  # fmt: skip
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache we cannot write only costs a refetch next time
+        with contextlib.suppress(OSError):  # a cache we cannot write costs a refetch next time
+            write_atomic(path, json.dumps(record))
 
 
 class _Missing(Exception):
