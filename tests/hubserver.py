@@ -22,6 +22,12 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 FAULT_KINDS = ("500", "503", "429", "timeout", "truncated", "gated", "404", "reset")
+"""Faults of the transport and status line, for any request."""
+BODY_FAULTS = ("html", "badjson", "null", "list", "wrongtypes", "cutjson", "drip", "oversize",
+               "oversize-stream", "forbidden", "entry-404", "redirect-offhost",
+               "redirect-samehost")  # fmt: skip
+"""Faults of what comes back: pages, shapes, sizes, speeds and places a Hub should not send."""
+OFFHOST = "http://hub-mirror.example"
 
 
 @dataclass
@@ -31,7 +37,7 @@ class Fault:
     kind: str
     times: int = 1_000_000
     only: str | None = None
-    """`api` or `file` to fault only that kind of request."""
+    """`api` or `file` to fault only that kind of request; `file:NAME` for one file."""
 
 
 @dataclass
@@ -70,9 +76,11 @@ class FixtureHub:
         with self._lock:
             return sum(1 for _, path in self.requests if needle in path)
 
-    def take_fault(self, repo: str, kind: str) -> Fault | None:
+    def take_fault(self, repo: str, kind: str, filename: str = "") -> Fault | None:
         fault = self.faults.get(repo)
-        if fault is None or fault.times <= 0 or (fault.only and fault.only != kind):
+        if fault is None or fault.times <= 0:
+            return None
+        if fault.only and fault.only not in (kind, f"{kind}:{filename}"):
             return None
         with self._lock:
             fault.times -= 1
@@ -163,8 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
         if kind is None:
             self._error(404, "NotFound", f"no route for {path}", head)
             return
-        fault = state.take_fault(repo, kind)
-        if fault is not None and self._fault(fault, head):
+        fault = state.take_fault(repo, kind, rest)
+        if fault is not None and self._fault(fault, head, path):
             return
         folder = state.root / f"{repo_type}s" / repo
         if not folder.is_dir():
@@ -223,8 +231,11 @@ class _Handler(BaseHTTPRequestHandler):
         }
         self._send(200, body, headers, head)
 
-    def _fault(self, fault: Fault, head: bool) -> bool:
+    def _fault(self, fault: Fault, head: bool, path: str = "") -> bool:
         kind = fault.kind
+        if kind in BODY_FAULTS:
+            self._body_fault(kind, head, path)
+            return True
         if kind in ("500", "503"):
             self._error(int(kind), "ServerError", "injected server error", head)
         elif kind == "429":
@@ -250,3 +261,58 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def _body_fault(self, kind: str, head: bool, path: str) -> None:
+        json_type = {"Content-Type": "application/json"}
+        bodies = {
+            "html": (b"<!DOCTYPE html><html><body>Service unavailable</body></html>",
+                     {"Content-Type": "text/html; charset=utf-8"}),
+            "badjson": (b"{this is not json", json_type),
+            "null": (b"null", json_type),
+            "list": (b"[]", json_type),
+            "wrongtypes": (b'{"id": 5, "sha": ["x"], "cardData": "apache-2.0", "siblings": 3}',
+                           json_type),
+            "cutjson": (b'{"id": "acme/x", "sha": "0123', json_type),
+        }  # fmt: skip
+        if kind in bodies:
+            body, headers = bodies[kind]
+            self._send(200, body, headers, head)
+        elif kind == "forbidden":
+            self._error(403, "Forbidden", "Your token has no access", head)
+        elif kind == "entry-404":
+            self._error(404, "EntryNotFound", "Entry not found", head)
+        elif kind == "redirect-offhost":
+            self._send(302, b"", {"Location": OFFHOST + path}, head)
+        elif kind == "redirect-samehost":  # as the Hub does for a renamed repo: a path here
+            self._send(307, b"", {"Location": self.path}, head)
+        elif kind == "oversize":
+            self.send_response(200)
+            self.send_header("Content-Length", str(6 * 1024 * 1024))
+            self.end_headers()
+            self.close_connection = True
+        elif kind == "oversize-stream":  # no length announced: the client must count
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for _ in range(100):  # 6.4 MB, over the 5 MB cap
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            except ConnectionError:
+                pass
+            self.close_connection = True
+        elif kind == "drip":  # a valid length, and a byte every 50 ms: each read is quick
+            body = b'{"id": "' + b"x" * 400 + b'"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except ConnectionError:
+                pass
+            self.close_connection = True

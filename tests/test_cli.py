@@ -43,7 +43,7 @@ def test_json_report_shape_is_stable() -> None:
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
     report = json.loads(result.stdout)
     assert list(report)[:2] == ["schema_version", "tool"]
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == "1.2"
     assert set(report) == {"schema_version", "tool", "subject", "verdict", "gate", "policy",
                            "obligations", "lineage", "findings"}  # fmt: skip
     assert any(o["condition"] == "attribution" and "Apache License 2.0" in o["action"]
@@ -114,9 +114,18 @@ def test_unknown_base_offline_is_unknown_and_fails_the_gate() -> None:
 
 
 def test_permissive_card_passes() -> None:
-    result = run(str(CARDS / "permissive.md"))
+    result = run(str(CARDS / "permissive.md"), "--offline")
     assert result.exit_code == 0, result.output
     assert "ALLOWED" in result.stdout
+
+
+def test_permissive_card_online_with_no_hub_is_unknown_and_says_offline() -> None:
+    """Its base is in the knowledge base, but online the Hub's answer for it is what counts:
+    a Hub that cannot be reached leaves the base unread, never silently `allowed`."""
+    result = run(str(CARDS / "permissive.md"))
+    assert result.exit_code == 1, result.output
+    assert "UNKNOWN" in result.stdout
+    assert "--offline" in result.stdout
 
 
 def test_fail_on_can_include_conditional() -> None:
@@ -222,7 +231,9 @@ def test_merge_config_names_every_merged_model() -> None:
 
 
 def test_license_other_is_mapped_by_license_name_and_says_so() -> None:
-    report = json.loads(run(str(CARDS / "other-with-name.md"), "--format", "json").stdout)
+    report = json.loads(
+        run(str(CARDS / "other-with-name.md"), "--format", "json", "--offline").stdout
+    )
     root = next(n for n in report["lineage"]["nodes"] if n["id"] == report["subject"]["id"])
     assert root["license"]["id"] == "LicenseRef-Llama-2-Community"
     assert root["license"]["matched_by"] == "license_name"

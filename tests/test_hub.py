@@ -97,14 +97,21 @@ def test_dataset_cards_give_license_and_generator(hub: FixtureHub, tmp_path: Pat
     assert any(f.rule_id == "service-output-terms" for f in result.findings)
 
 
-def test_gated_repo_metadata_without_token_and_files_with_it(
+def test_gated_repo_without_access_is_incomplete_and_with_a_token_complete(
     hub: FixtureHub, tmp_path: Path
 ) -> None:
+    """The metadata of a gated repo is public, its card is not: without a token the card
+    could not be read, so the node is incomplete and the verdict `unknown` (DESIGN §2), with
+    the token tip; with the token every file is read and the full verdict stands."""
     without = checker(hub, tmp_path / "a").check("acme/quant-of-gated")
     gated = without.lineage.nodes["meta-llama/Llama-2-7b-hf"]
     assert isinstance(gated.license, KnownLicense)  # from the metadata API
-    assert without.verdict.status is Status.CONDITIONAL
-    assert any("gated" in n for n in getattr(gated, "notes", ()))
+    assert isinstance(gated, Node) and gated.incomplete
+    assert "README.md could not be read" in gated.incomplete[0]
+    assert "HF_TOKEN" in gated.incomplete[0]
+    assert without.verdict.status is Status.UNKNOWN
+    assert any(f.rule_id == "builtin-incomplete" and f.ancestor == "meta-llama/Llama-2-7b-hf"
+               for f in without.verdict.drivers)  # fmt: skip
     readme_before = hub.count("/meta-llama/Llama-2-7b-hf/resolve/")
     with_token = checker(hub, tmp_path / "b", token=TOKEN).check("acme/quant-of-gated")
     assert hub.count("/meta-llama/Llama-2-7b-hf/resolve/") > readme_before
@@ -168,17 +175,23 @@ def test_fault_on_the_root_is_exit_3(hub: FixtureHub, tmp_path: Path) -> None:
     assert "HTTP 500" in str(out)
 
 
-def test_warm_cache_makes_no_requests_and_refresh_refetches(
+def test_warm_cache_revalidates_by_commit_and_refresh_refetches(
     hub: FixtureHub, tmp_path: Path
 ) -> None:
+    """A warm run asks each node's metadata once (its commit) and reads no file again while
+    the commit is unchanged; --refresh reads everything again."""
     first = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
-    cold = hub.count()
-    assert cold > 0
+    hub_nodes = [
+        n for n in first.lineage.nodes if getattr(first.lineage.nodes[n], "revision", None)
+    ]
+    cold, cold_files = hub.count(), hub.count("/resolve/")
+    assert cold > 0 and cold_files > 0
     second = checker(hub, tmp_path).check("TheBloke/vicuna-13B-1.1-GPTQ")
-    assert hub.count() == cold
+    assert hub.count("/resolve/") == cold_files  # no file read again
+    assert hub.count() - cold == len(hub_nodes)  # one metadata request per node
     assert second.verdict == first.verdict
     checker(hub, tmp_path, refresh=True).check("TheBloke/vicuna-13B-1.1-GPTQ")
-    assert hub.count() > cold
+    assert hub.count("/resolve/") > cold_files
 
 
 def test_cold_run_costs_at_most_two_requests_per_node(hub: FixtureHub, tmp_path: Path) -> None:
@@ -187,15 +200,26 @@ def test_cold_run_costs_at_most_two_requests_per_node(hub: FixtureHub, tmp_path:
     assert hub.count() <= 2 * len(hub_nodes)
 
 
-def test_unreachable_hub_is_said_once_and_the_knowledge_base_answers(tmp_path: Path) -> None:
+def test_unreachable_hub_fails_a_known_root_and_leaves_ancestors_unknown(
+    tmp_path: Path,
+) -> None:
+    """Online, a Hub that cannot be reached is said once, and nothing it should have answered
+    is taken from the knowledge base alone: the root is exit 3, an ancestor is incomplete.
+    --offline is how a user asks for the knowledge base's answer."""
     check = Checker(CheckOptions(offline=True))
     source = HubSource(check.kb, endpoint="http://127.0.0.1:9", cache_dir=tmp_path,
                        sleep=lambda _: None)  # fmt: skip
     check.sources = (source, KnowledgeBaseSource(check.kb))
-    result = check.check("lmsys/vicuna-13b-v1.3")
-    assert result.verdict.status is Status.PROHIBITED
-    hub_notes = [n for n in result.lineage.notes if n.startswith("hub could not answer")]
+    out = check.check_many(["lmsys/vicuna-13b-v1.3", str(FIXTURES / "cards" / "permissive.md")])
+    assert isinstance(out[0], ResolutionError)
+    assert "could not be reached" in out[0].one_line() and "--offline" in out[0].one_line()
+    card = ok(out[1])
+    assert card.verdict.status is Status.UNKNOWN
+    hub_notes = [n for n in card.lineage.notes if n.startswith("hub could not answer")]
     assert len(hub_notes) == 1
+    assert Checker(CheckOptions(offline=True)).check("lmsys/vicuna-13b-v1.3").verdict.status is (
+        Status.PROHIBITED
+    )
 
 
 def test_cli_reads_hf_endpoint_and_never_prints_the_token(

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from . import __version__
-from .errors import InputError, LicensecheckError, ResolutionError
+from .errors import InputError, InternalError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
-from .model import CheckResult, Lineage, Subject
+from .model import CheckResult, Lineage, Subject, Unresolved, UnresolvedNode
 from .paths import StrPath, gc_paused
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
@@ -21,6 +21,9 @@ from .verdict.obligations import obligations
 from .verdict.policy import Policy, apply_deployment, gate_with_policy
 
 Progress = Callable[[str], None]
+
+DEFAULT_TIME_LIMIT = 300.0
+"""Seconds a run may spend asking the Hub before what is still unread counts as unknown."""
 
 
 class CheckOptions(NamedTuple):
@@ -48,6 +51,9 @@ class CheckOptions(NamedTuple):
     hub_backoff: float | None = None
     """First retry delay in seconds, doubled each time (default:
     $MODEL_LICENSECHECK_HUB_BACKOFF, else 0.5)."""
+    time_limit: float | None = None
+    """Seconds one run (`check_many`) may spend resolving; what is still unread then is
+    `unknown` (a root: exit 3). Default: $MODEL_LICENSECHECK_TIMEOUT, else 300."""
 
 
 class Checker:
@@ -104,20 +110,26 @@ class Checker:
         """Check several targets, resolving their lineages together (shared ancestors are
         fetched once); a target that cannot be checked yields its error in its place.
         `revisions` pins Hub ids to revisions."""
+        import time
+
+        limit = _option(self.options.time_limit, "TIMEOUT", DEFAULT_TIME_LIMIT)
+        deadline = time.monotonic() + limit
         pins = dict(revisions or {})
         if self.options.revision is not None:
             hub_ids = [t for t in targets if _is_hub_target(t)]
             if len(hub_ids) != 1 or len(targets) != 1:
                 raise InputError("--revision pins one Hugging Face id: give exactly one")
             pins[hub_ids[0]] = self.options.revision
-        if pins:
-            from .resolve.hub import HubSource
+        for source in self.sources:
+            if getattr(source, "remote", False):
+                from .resolve.hub import HubSource
 
-            for source in self.sources:
                 if isinstance(source, HubSource):
                     source.revisions.update({k.lower(): v for k, v in pins.items()})
+                    source.deadline = deadline
         out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
-        resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress)
+        resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress,
+                            deadline=deadline, time_limit=limit)  # fmt: skip
         parsed: list[tuple[int, Target]] = []
         for i, text in enumerate(targets):
             try:
@@ -136,7 +148,7 @@ class Checker:
         resolved = resolver.resolve_ids([root for _, _, root in roots])
         for (i, target, _), lineage in zip(roots, resolved, strict=True):
             if isinstance(lineage, Lineage):
-                out[i] = self._judge(target, lineage)
+                out[i] = self._judge_isolated(target, lineage)
             else:
                 out[i] = self._root_error(target.text, lineage)
         return [r for r in out if r is not None]
@@ -144,6 +156,24 @@ class Checker:
     def check_lineage(self, lineage: Lineage, target: str | None = None) -> CheckResult:
         """Judge an already resolved lineage (for callers that build graphs themselves)."""
         return self._judge(Target(target or lineage.root, TargetKind.HUB_ID), lineage)
+
+    def _judge_isolated(self, target: Target, lineage: Lineage) -> CheckResult | LicensecheckError:
+        """Judge one target of a batch; a bug while resolving or judging it becomes its own
+        error, and every other target is still judged."""
+        crashed = sorted(
+            n.id for n in lineage.nodes.values()
+            if isinstance(n, UnresolvedNode) and n.cause is Unresolved.CRASH
+        )  # fmt: skip
+        if crashed:
+            first = lineage.nodes[crashed[0]]
+            assert isinstance(first, UnresolvedNode)
+            return InternalError(f"{target.text}: reading {first.id} failed: {first.reason}")
+        try:
+            return self._judge(target, lineage)
+        except LicensecheckError as exc:
+            return exc
+        except Exception as exc:  # noqa: BLE001 - one target's bug must not lose the others
+            return InternalError.from_exception(target.text, exc)
 
     def _judge(self, target: Target, lineage: Lineage) -> CheckResult:
         with gc_paused():
@@ -178,6 +208,8 @@ class Checker:
         )
 
     def _root_error(self, target: str, result: Lookup) -> LicensecheckError:
+        if isinstance(result, Failed) and result.crash:
+            return InternalError(f"{target}: {result.reason}")
         if isinstance(result, Failed):
             return ResolutionError(f"{target}: could not be read: {result.reason}", result.tip)
         if self.offline:

@@ -36,11 +36,33 @@ class _DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known = (*self.commands, *LAZY_COMMANDS, "--help", "-h", "--version")
-        if args and args[0] not in known:
-            args = [DEFAULT_COMMAND, *args]
-        elif not args:
-            args = [DEFAULT_COMMAND]
-        return super().parse_args(ctx, args)
+        lead = [a for a in args[:1] if a == "--debug"]  # the group's own option comes first
+        rest = args[len(lead) :]
+        if not rest:
+            rest = ["--help"]  # a bare command shows what it can do
+        elif rest[0] not in known:
+            rest = [DEFAULT_COMMAND, *rest]
+        return super().parse_args(ctx, [*lead, *rest])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a bug anywhere below exits 70 with one line (DESIGN §7), so a
+        crash never looks like a failing gate. `--debug` shows the traceback too."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except LicensecheckError as exc:
+            fail(exc)
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # noqa: BLE001 - the one boundary where a bug becomes exit 70
+            from .errors import InternalError
+
+            if ctx.obj and ctx.obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            fail(InternalError.from_exception("licensecheck", exc))
+            sys.exit(ExitCode.INTERNAL_ERROR)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -106,11 +128,14 @@ def _statuses(text: str) -> frozenset[Status]:
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="licensecheck")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error (exit 70), show the traceback.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """May this model be used commercially, given everything it was made from?
 
     `licensecheck MODEL` is short for `licensecheck check MODEL`.
     """
+    ctx.obj = {"debug": debug}
 
 
 def check_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -141,6 +166,10 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,
                      help="Hub token for gated repos (read from HF_TOKEN; never printed)."),
         click.option("--refresh", is_flag=True, help="Ignore cached Hub metadata and fetch again."),
+        click.option("--timeout", "time_limit", type=click.FloatRange(min=0, min_open=True),
+                     default=None, envvar="MODEL_LICENSECHECK_TIMEOUT",
+                     help="Seconds the run may spend reading the Hub (default 300); what is "
+                     "still unread then is unknown, a root exit 3."),
         click.option("--kb", "kb_dir", type=PathType(file_okay=False),
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
@@ -170,6 +199,7 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
             offline=params["offline"], max_depth=params["max_depth"],
             rules_dirs=tuple(params["rules_dirs"]), kb_dir=params["kb_dir"], policy=policy,
             token=params["token"] or None, revision=revision, refresh=params["refresh"],
+            time_limit=params["time_limit"],
         )  # fmt: skip
         return Checker(options, progress=_progress())
     except LicensecheckError as exc:

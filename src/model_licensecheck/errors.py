@@ -11,6 +11,8 @@ class ExitCode(IntEnum):
     GATE_FAILED = 1
     INPUT_ERROR = 2
     RESOLUTION_ERROR = 3
+    INTERNAL_ERROR = 70
+    """EX_SOFTWARE: a bug in the tool itself."""
 
 
 class LicensecheckError(Exception):
@@ -21,8 +23,11 @@ class LicensecheckError(Exception):
 
     def one_line(self) -> str:
         """The message as printed on stderr, with a tip where one helps."""
+        from .safetext import escape_controls
+
         text = " ".join(str(self).split())
-        return f"{text} (tip: {self.tip})" if self.tip else text
+        line = f"{text} (tip: {self.tip})" if self.tip else text
+        return escape_controls(line)
 
 
 class InputError(LicensecheckError):
@@ -83,3 +88,23 @@ class ResolutionError(LicensecheckError):
     def __init__(self, message: str, tip: str | None = None) -> None:
         super().__init__(message)
         self.tip = tip
+
+
+class InternalError(LicensecheckError):
+    """A bug in the tool itself (exit 70): never a verdict, never the gate's exit code."""
+
+    exit_code = ExitCode.INTERNAL_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.tip = (
+            "this is a bug in licensecheck: please report it to the project's issue tracker "
+            "with the command you ran; --debug shows the traceback"
+        )
+
+    @classmethod
+    def from_exception(cls, what: str, exc: BaseException) -> "InternalError":
+        """An internal error for `exc`, raised while doing `what`."""
+        error = cls(f"{what}: internal error: {type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        return error

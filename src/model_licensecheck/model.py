@@ -103,6 +103,32 @@ class Node(NamedTuple):
     """For datasets: a pretraining corpus (a `datasets:` entry then means `pretrained_on`)."""
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
+    """What should have been read for this node and was not (DESIGN §2): a file that failed,
+    timed out, was refused or could not be parsed. A node with any is judged `unknown` at
+    best, whatever its other facts say."""
+
+
+class Unresolved(StrEnum):
+    """Why a node's facts are missing: the kinds differ in how they are judged."""
+
+    NOT_FOUND = "not-found"
+    """No source knows it: a definite answer (a dataset is then of unknown license)."""
+    FAILED = "failed"
+    """A source could not answer (network, access, a malformed answer): nothing is known."""
+    DEPTH = "depth"
+    """Beyond the depth limit: not asked."""
+    DEADLINE = "deadline"
+    """The run's time limit ran out before it was asked."""
+    CRASH = "crash"
+    """Reading it raised an error in the tool itself (a bug)."""
+
+
+INCOMPLETE_CAUSES: frozenset[Unresolved] = frozenset(
+    {Unresolved.FAILED, Unresolved.DEPTH, Unresolved.DEADLINE, Unresolved.CRASH}
+)
+"""Causes that leave a node incomplete: its facts were never read, so it cannot support
+`allowed` whatever its kind (a definite not-found answer is not among them)."""
 
 
 class UnresolvedNode(NamedTuple):
@@ -111,11 +137,17 @@ class UnresolvedNode(NamedTuple):
     id: str
     kind: NodeKind
     reason: str
+    cause: Unresolved = Unresolved.NOT_FOUND
 
     @property
     def license(self) -> UnknownLicense:
         """An unresolved node's license is unknown by construction."""
         return UnknownLicense(reason=f"{self.id} could not be resolved: {self.reason}")
+
+    @property
+    def incomplete(self) -> tuple[str, ...]:
+        """What could not be read, when the cause leaves the node incomplete."""
+        return (self.reason,) if self.cause in INCOMPLETE_CAUSES else ()
 
 
 AnyNode = Node | UnresolvedNode

@@ -11,7 +11,7 @@ from ..paths import gc_paused
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """1.1 added `obligations`, `gate.notes` and `policy` (additive: 1.0 readers still work)."""
 
 
@@ -34,6 +34,7 @@ def _node(node: AnyNode, concluded: tuple[str, ...]) -> dict[str, Any]:
     if isinstance(node, UnresolvedNode):
         out["resolved"] = False
         out["reason"] = node.reason
+        out["cause"] = node.cause.value
     else:
         out["resolved"] = True
         if node.name:
@@ -49,6 +50,8 @@ def _node(node: AnyNode, concluded: tuple[str, ...]) -> dict[str, Any]:
         license_out["evidence"] = _evidence(lic.evidence)
     out["license"] = license_out
     out["concluded"] = list(concluded)
+    if node.incomplete:
+        out["incomplete"] = list(node.incomplete)
     if not isinstance(node, UnresolvedNode):
         if node.sources:
             out["sources"] = list(node.sources)

@@ -112,6 +112,8 @@ class TextReporter:
             text = f"{node_id}  {node.kind.value}  {license_label(node)}"
             if isinstance(node, UnresolvedNode):
                 text += f"  ({node.reason})"
+            elif node.incomplete:
+                text += "  (not read completely)"
             return text
 
         out.append("  " + label(lineage.root))

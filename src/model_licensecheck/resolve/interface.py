@@ -52,12 +52,9 @@ class ArtifactFacts(NamedTuple):
     """What resolving this artifact ran into (shown with the lineage)."""
     description: str | None = None
     """A curated remark about the artifact (knowledge-base entries' `notes`)."""
-
-
-class Found(NamedTuple):
-    """The source knows the artifact."""
-
-    facts: ArtifactFacts
+    incomplete: tuple[str, ...] = ()
+    """Sources that should have been read for this artifact and were not, each with why (a
+    file that failed or could not be parsed): the node can then be `unknown` at best."""
 
 
 class Missing(NamedTuple):
@@ -71,6 +68,16 @@ class Failed(NamedTuple):
 
     reason: str
     tip: str | None = None
+    crash: bool = False
+    """The source raised an error of its own (a bug), not a fault of what it read."""
+
+
+class Found(NamedTuple):
+    """The source knows the artifact."""
+
+    facts: ArtifactFacts
+    failed: Failed | None = None
+    """Another source could not answer: the facts are the rest's, and incomplete."""
 
 
 Lookup = Found | Missing | Failed

@@ -1,6 +1,7 @@
 """Find mentions of known models, datasets and services in a card's prose, with the sentence."""
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -71,19 +72,18 @@ def sentences(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
             return
         start = paragraph[0][0]
         joined = " ".join(t for _, t in paragraph)
-        offsets: list[tuple[int, int]] = []
+        # Where each line starts in `joined`: a sentence's line is found by bisection, so a
+        # paragraph of many lines is read in linear time, not one pass over it per sentence.
+        starts: list[int] = []
         pos = 0
-        for lineno, t in paragraph:
-            offsets.append((pos, lineno))
+        for _, t in paragraph:
+            starts.append(pos)
             pos += len(t) + 1
         cursor = 0
         for piece in _SENTENCE_END.split(joined):
             idx = joined.find(piece, cursor)
             cursor = idx + len(piece)
-            line = start
-            for off, lineno in offsets:
-                if off <= idx:
-                    line = lineno
+            line = paragraph[bisect_right(starts, idx) - 1][0] if idx >= 0 else start
             clean = " ".join(piece.split())
             if clean:
                 yield line, clean
@@ -122,7 +122,15 @@ def _model_relation(sentence: str) -> Relation | None:
 
 def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[Mention]:
     """Every known artifact the prose names, each once per sentence, with its relation cue."""
-    max_len = max((len(k.split()) for k in kb.aliases), default=1)
+    # The first word of every alias, and the longest alias: a word no alias starts with is
+    # passed over without a lookup, so a long card costs a set test per word, not one index
+    # lookup per word and alias length.
+    max_len, firsts = 1, set()
+    for key in kb.aliases:
+        parts = key.split()
+        max_len = max(max_len, len(parts))
+        if parts:
+            firsts.add(parts[0])
     out: list[Mention] = []
     for line, sentence in sentences(text, first_line):
         entries: list[ArtifactEntry] = []
@@ -137,6 +145,9 @@ def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[M
         words = tokens(sentence)
         i = 0
         while i < len(words):
+            if words[i] not in firsts:
+                i += 1
+                continue
             for n in range(min(max_len, len(words) - i), 0, -1):
                 art = kb.aliases.get(" ".join(words[i : i + n]))
                 if art is not None:

@@ -1,6 +1,7 @@
 """Build the lineage graph: recursive, deduplicated, depth-limited, cycle-safe (DESIGN §2)."""
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -19,13 +20,15 @@ from ..model import (
     Relation,
     SourceKind,
     UnknownLicense,
+    Unresolved,
     UnresolvedNode,
 )
+from ..safetext import escape_controls
 from .interface import ArtifactFacts, EdgeClaim, FactSource, Failed, Found, Lookup, Missing
 from .licenses import normalize
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..kb.loader import KnowledgeBase
 
@@ -65,7 +68,12 @@ class Resolver:
         max_depth: int = DEFAULT_MAX_DEPTH,
         progress: Progress | None = None,
         workers: int = 64,
+        deadline: float | None = None,
+        time_limit: float | None = None,
     ) -> None:
+        """`deadline` is a `time.monotonic()` instant after which nothing more is asked and
+        what is still in flight is left unread (`unknown`); `time_limit` is the run's limit in
+        seconds, named in the reason."""
         if not 0 <= max_depth <= MAX_DEPTH_LIMIT:
             raise InputError(f"the depth limit must be between 0 and {MAX_DEPTH_LIMIT}")
         self.kb = kb
@@ -73,9 +81,16 @@ class Resolver:
         self.max_depth = max_depth
         self.progress = progress
         self.workers = workers
+        self.deadline = deadline
+        self.time_limit = time_limit
         self.failures: list[SourceFailure] = []
         self._lock = threading.Lock()
         self._notes: dict[str, list[str]] = {}
+
+    def deadline_reason(self) -> str:
+        """Why a node was not read when the run's time limit ran out."""
+        limit = f" ({self.time_limit:g} s, --timeout)" if self.time_limit is not None else ""
+        return f"the run's time limit{limit} ran out before it could be read"
 
     def canonical(self, artifact_id: str) -> str:
         """The knowledge base's spelling of an id it knows (also for renamed repos)."""
@@ -83,12 +98,20 @@ class Resolver:
         return entry.id if entry is not None else artifact_id
 
     def lookup(self, artifact_id: str, kind: NodeKind) -> Lookup:
-        """Ask every source; merge what they know (the first source's facts lead)."""
+        """Ask every source; merge what they know (the first source's facts lead).
+
+        A source that could not answer leaves what the others found incomplete (DESIGN §2):
+        the answer is then `Found(facts, failed=...)`, and the facts say what was not read.
+        """
         failure: Failed | None = None
         reasons: list[str] = []
         found: list[tuple[str, ArtifactFacts]] = []
         for source in self.sources:
-            result = source.lookup(artifact_id, kind)
+            try:
+                result = source.lookup(artifact_id, kind)
+            except Exception as exc:  # noqa: BLE001 - a bug in one source is that node's error
+                result = Failed(f"the {source.name} source failed: {type(exc).__name__}: {exc}",
+                                crash=True)  # fmt: skip
             if isinstance(result, Found):
                 found.append((source.name, result.facts))
             elif isinstance(result, Failed):
@@ -96,9 +119,11 @@ class Resolver:
                     self.failures.append(
                         SourceFailure(artifact_id, source.name, result.reason, result.tip)
                     )
-                failure = failure or result
+                failure = result if failure is None or result.crash else failure
             else:
                 reasons.append(result.reason)
+        if failure is not None and failure.crash:
+            return failure  # a bug is reported as one, not judged around
         if not found:
             if failure is not None:
                 return failure
@@ -112,6 +137,10 @@ class Resolver:
                 f"{artifact_id}: {reasons[0]}; the knowledge base's facts were used "
                 "(a deleted or renamed repo?).",
             )
+        if failure is not None:
+            tip = f" ({failure.tip})" if failure.tip else ""
+            facts = facts._replace(incomplete=(*facts.incomplete, failure.reason + tip))
+            return Found(facts, failure)
         return Found(facts)
 
     def resolve(self, root: ArtifactFacts) -> Lineage:
@@ -137,126 +166,26 @@ class Resolver:
         return out  # type: ignore[return-value]
 
     def _resolve(self, roots: Sequence[ArtifactFacts | str]) -> list[Lineage | Failed | Missing]:
-        nodes: dict[str, AnyNode] = {}
-        root_answers: dict[str, Lookup] = {}
-        root_ids = {r for r in roots if isinstance(r, str)}
-        edges: dict[tuple[str, str], tuple[Relation, list[Evidence]]] = {}
-        depth_of: dict[str, int] = {}
-        kinds: dict[str, NodeKind] = {}
-        parents_of: dict[str, set[str]] = {}
-        in_flight: dict[Future[Lookup], str] = {}
-        waiting: deque[str] = deque()
-        asked: set[str] = set()  # waiting or in flight: each id is looked up once at a time
-        pool = None
-        if self.workers > 1 and any(getattr(s, "remote", False) for s in self.sources):
-            # Only sources that wait on a network gain from threads; importing and starting a
-            # pool costs start-up time that a knowledge-base lookup does not need.
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(max_workers=self.workers)
-
-        def handle(ident: str, result: Lookup) -> None:
-            asked.discard(ident)
-            if ident in root_ids:
-                root_answers[ident] = result
-            if isinstance(result, Found):
-                facts = result.facts
-                if self.canonical(facts.id) != ident:
-                    facts = _renamed(facts, ident)
-                take(facts)
-            else:
-                nodes[ident] = UnresolvedNode(ident, kinds[ident], result.reason)
-
-        def schedule(ident: str) -> None:
-            kind = kinds[ident]
-            if depth_of[ident] > self.max_depth:
-                nodes[ident] = UnresolvedNode(
-                    ident, kind, f"beyond the depth limit ({self.max_depth} levels)"
-                )
-            elif GENERATED_DATA_MARK in ident:
-                nodes[ident] = Node(
-                    ident, NodeKind.DATASET,
-                    UnknownLicense("the card does not name this data, only what generated "
-                                   "it, so its license is not known"),
-                    name="unnamed generated data",
-                )  # fmt: skip
-            else:
-                if self.progress is not None:
-                    self.progress(ident)
-                asked.add(ident)
-                if pool is None:
-                    waiting.append(ident)  # looked up by the loop below: no recursion
-                else:
-                    in_flight[pool.submit(self.lookup, ident, kind)] = ident
-
-        def discover(start: str, kind: NodeKind, depth: int) -> None:
-            stack = [(start, kind, depth)]
-            while stack:
-                ident, kind, depth = stack.pop()
-                if depth >= depth_of.get(ident, depth + 1):
-                    continue
-                depth_of[ident] = depth
-                kinds.setdefault(ident, kind)
-                node = nodes.get(ident)
-                if isinstance(node, UnresolvedNode) and node.reason.startswith("beyond the depth"):
-                    del nodes[ident]
-                    node = None
-                if node is not None:  # already resolved: its ancestors may now be nearer
-                    stack.extend((p, kinds[p], depth + 1) for p in parents_of.get(ident, ()))
-                elif ident not in asked:
-                    schedule(ident)
-
-        def take(facts: ArtifactFacts) -> None:
-            nodes[facts.id] = self._node(facts)
-            if facts.notes:
-                self._notes.setdefault(facts.id, []).extend(facts.notes)
-            for claim in facts.edges:
-                added = self._add_edge(facts.id, claim, edges)
-                if added is None:
-                    continue
-                child, parent, kind = added
-                parents_of.setdefault(child, set()).add(parent)
-                child_depth = depth_of.get(child, depth_of[facts.id] + 1)
-                discover(parent, kind, child_depth + 1)
-
-        try:
-            for root in roots:
-                if isinstance(root, str):
-                    depth_of[root] = 0
-                    kinds[root] = NodeKind.MODEL
-                    schedule(root)
-                else:
-                    depth_of[root.id] = 0
-                    kinds[root.id] = root.kind
-            for root in roots:
-                if not isinstance(root, str):
-                    take(root)
-            while waiting or in_flight:
-                if waiting:
-                    ident = waiting.popleft()
-                    handle(ident, self.lookup(ident, kinds[ident]))
-                    continue
-                from concurrent.futures import FIRST_COMPLETED, wait
-
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: in_flight[f]):
-                    handle(in_flight.pop(future), future.result())
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+        roots = [r if isinstance(r, str) else _clean(r) for r in roots]
+        walk = _Walk(self, roots)
+        walk.run()
         all_edges = [
             Edge(child, parent, rel, tuple(ev))
-            for (child, parent), (rel, ev) in sorted(edges.items())
+            for (child, parent), (rel, ev) in sorted(walk.edges.items())
         ]
         out: list[Lineage | Failed | Missing] = []
         for root in roots:
             if isinstance(root, str):
-                answer = root_answers[root]
+                answer = walk.root_answers[root]
+                if isinstance(answer, Found) and answer.failed is not None:
+                    # A root the Hub could not answer is an error even when the knowledge base
+                    # knows it: --offline is how a user asks for the knowledge base's answer.
+                    answer = answer.failed
                 if not isinstance(answer, Found):
                     out.append(answer)
                     continue
                 root = answer.facts._replace(id=root)
-            out.append(self._lineage(root, nodes, all_edges))
+            out.append(self._lineage(root, walk.nodes, all_edges))
         return out
 
     def _lineage(
@@ -287,7 +216,9 @@ class Resolver:
             if f.node_id in reach and (f.source, f.reason) not in seen:
                 seen.add((f.source, f.reason))
                 tip = f" ({f.tip})" if f.tip else ""
-                notes.append(f"{f.source} could not answer for {f.node_id}: {f.reason}{tip}")
+                notes.append(
+                    escape_controls(f"{f.source} could not answer for {f.node_id}: {f.reason}{tip}")
+                )
         return Lineage(root.id, {n: nodes[n] for n in sorted(reach)}, kept, tuple(notes))
 
     def _node(self, facts: ArtifactFacts) -> Node:
@@ -300,6 +231,7 @@ class Resolver:
             pretraining=bool(facts.pretraining),
             sources=facts.sources,
             notes=(*facts.notes, *((facts.description,) if facts.description else ())),
+            incomplete=facts.incomplete,
         )
 
     def _add_edge(
@@ -330,6 +262,194 @@ class Resolver:
         else:
             edges[key] = (relation, [claim.evidence])
         return child, parent, kind
+
+
+class _Walk:
+    """One resolution pass: every node is asked for as soon as it is discovered, at its
+    shortest distance from a root, and each at most once at a time."""
+
+    def __init__(self, resolver: Resolver, roots: Sequence[ArtifactFacts | str]) -> None:
+        self.resolver = resolver
+        self.roots = roots
+        self.root_ids = {r for r in roots if isinstance(r, str)}
+        self.root_answers: dict[str, Lookup] = {}
+        self.nodes: dict[str, AnyNode] = {}
+        self.edges: dict[tuple[str, str], tuple[Relation, list[Evidence]]] = {}
+        self.depth_of: dict[str, int] = {}
+        self.kinds: dict[str, NodeKind] = {}
+        self.parents_of: dict[str, set[str]] = {}
+        self.in_flight: dict[Future[Lookup], str] = {}
+        self.waiting: deque[str] = deque()
+        self.asked: set[str] = set()  # waiting or in flight
+        self.pool: ThreadPoolExecutor | None = None
+
+    def run(self) -> None:
+        """Resolve every root and everything its claims reach."""
+        r = self.resolver
+        if r.workers > 1 and any(getattr(s, "remote", False) for s in r.sources):
+            # Only sources that wait on a network gain from threads; importing and starting a
+            # pool costs start-up time that a knowledge-base lookup does not need.
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=r.workers)
+        try:
+            for root in self.roots:
+                ident = root if isinstance(root, str) else root.id
+                self.depth_of[ident] = 0
+                self.kinds[ident] = NodeKind.MODEL if isinstance(root, str) else root.kind
+                if isinstance(root, str):
+                    self.schedule(root)
+            for root in self.roots:
+                if not isinstance(root, str):
+                    self.take(root)
+            self.drain()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def drain(self) -> None:
+        deadline = self.resolver.deadline
+        while self.waiting or self.in_flight:
+            if self.waiting:
+                ident = self.waiting.popleft()
+                self.handle(ident, self.resolver.lookup(ident, self.kinds[ident]))
+                continue
+            from concurrent.futures import FIRST_COMPLETED, wait
+
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = wait(self.in_flight, timeout=left, return_when=FIRST_COMPLETED)
+            if not done:  # the run's time is up: what is still in flight stays unread
+                for future, ident in sorted(self.in_flight.items(), key=lambda x: x[1]):
+                    future.cancel()
+                    self.handle(ident, None)
+                self.in_flight.clear()
+                return
+            for future in sorted(done, key=lambda f: self.in_flight[f]):
+                self.handle(self.in_flight.pop(future), future.result())
+
+    def handle(self, ident: str, result: Lookup | None) -> None:
+        """Take a lookup's answer (None: the run's time limit cut it off)."""
+        self.asked.discard(ident)
+        kind = self.kinds[ident]
+        if result is None:
+            self.nodes[ident] = UnresolvedNode(
+                ident, kind, self.resolver.deadline_reason(), Unresolved.DEADLINE
+            )
+            result = Failed(self.resolver.deadline_reason())
+        if ident in self.root_ids:
+            self.root_answers[ident] = result
+        if isinstance(result, Found):
+            facts = result.facts
+            if self.resolver.canonical(facts.id) != ident:
+                facts = _renamed(facts, ident)
+            self.take(facts)
+        elif isinstance(result, Failed):
+            cause = Unresolved.CRASH if result.crash else Unresolved.FAILED
+            reason = escape_controls(result.reason)
+            self.nodes.setdefault(ident, UnresolvedNode(ident, kind, reason, cause))
+        else:
+            reason = escape_controls(result.reason)
+            self.nodes[ident] = UnresolvedNode(ident, kind, reason, Unresolved.NOT_FOUND)
+
+    def schedule(self, ident: str) -> None:
+        r = self.resolver
+        kind = self.kinds[ident]
+        if self.depth_of[ident] > r.max_depth:
+            self.nodes[ident] = UnresolvedNode(
+                ident, kind, f"beyond the depth limit ({r.max_depth} levels)", Unresolved.DEPTH
+            )
+        elif GENERATED_DATA_MARK in ident:
+            self.nodes[ident] = Node(
+                ident, NodeKind.DATASET,
+                UnknownLicense("the card does not name this data, only what generated "
+                               "it, so its license is not known"),
+                name="unnamed generated data",
+            )  # fmt: skip
+        elif r.deadline is not None and time.monotonic() >= r.deadline:
+            self.nodes[ident] = UnresolvedNode(
+                ident, kind, r.deadline_reason(), Unresolved.DEADLINE
+            )
+            if ident in self.root_ids:
+                self.root_answers[ident] = Failed(r.deadline_reason())
+        else:
+            if r.progress is not None:
+                r.progress(ident)
+            self.asked.add(ident)
+            if self.pool is None:
+                self.waiting.append(ident)  # looked up by the loop in drain: no recursion
+            else:
+                self.in_flight[self.pool.submit(r.lookup, ident, kind)] = ident
+
+    def discover(self, start: str, kind: NodeKind, depth: int) -> None:
+        stack = [(start, kind, depth)]
+        while stack:
+            ident, kind, depth = stack.pop()
+            if depth >= self.depth_of.get(ident, depth + 1):
+                continue
+            self.depth_of[ident] = depth
+            self.kinds.setdefault(ident, kind)
+            node = self.nodes.get(ident)
+            if isinstance(node, UnresolvedNode) and node.cause is Unresolved.DEPTH:
+                del self.nodes[ident]  # now within the limit: ask for it after all
+                node = None
+            if node is not None:  # already resolved: its ancestors may now be nearer
+                stack.extend((p, self.kinds[p], depth + 1) for p in self.parents_of.get(ident, ()))
+            elif ident not in self.asked:
+                self.schedule(ident)
+
+    def take(self, facts: ArtifactFacts) -> None:
+        r = self.resolver
+        facts = _clean(facts)
+        self.nodes[facts.id] = r._node(facts)
+        if facts.notes:
+            r._notes.setdefault(facts.id, []).extend(facts.notes)
+        for claim in facts.edges:
+            added = r._add_edge(facts.id, claim, self.edges)
+            if added is None:
+                continue
+            child, parent, kind = added
+            self.parents_of.setdefault(child, set()).add(parent)
+            child_depth = self.depth_of.get(child, self.depth_of[facts.id] + 1)
+            self.discover(parent, kind, child_depth + 1)
+
+
+def _clean_evidence(e: Evidence) -> Evidence:
+    return e._replace(
+        location=escape_controls(e.location),
+        quote=escape_controls(e.quote) if e.quote is not None else None,
+        reference=escape_controls(e.reference) if e.reference is not None else None,
+    )
+
+
+def _clean(facts: ArtifactFacts) -> ArtifactFacts:
+    """The facts with every control character from a card or the Hub made visible."""
+
+    def opt(text: str | None) -> str | None:
+        return escape_controls(text) if text is not None else None
+
+    lic = facts.license
+    if lic is not None:
+        lic = lic._replace(raw=opt(lic.raw), name=opt(lic.name), link=opt(lic.link),
+                           evidence=_clean_evidence(lic.evidence),
+                           text_location=opt(lic.text_location))  # fmt: skip
+    return facts._replace(
+        id=escape_controls(facts.id),
+        license=lic,
+        edges=tuple(
+            e._replace(
+                parent=escape_controls(e.parent),
+                child=opt(e.child),
+                evidence=_clean_evidence(e.evidence),
+            )
+            for e in facts.edges
+        ),
+        name=opt(facts.name),
+        revision=opt(facts.revision),
+        sources=tuple(map(escape_controls, facts.sources)),
+        notes=tuple(map(escape_controls, facts.notes)),
+        description=opt(facts.description),
+        incomplete=tuple(map(escape_controls, facts.incomplete)),
+    )
 
 
 def _with_note(facts: ArtifactFacts, note: str) -> ArtifactFacts:
@@ -378,11 +498,9 @@ def merge_facts(
 
 def _renamed(facts: ArtifactFacts, ident: str) -> ArtifactFacts:
     """Keep the id the lineage used when a source answers under another spelling."""
-    return ArtifactFacts(
-        ident, facts.kind, facts.license, facts.edges, facts.name, facts.revision,
-        facts.pretraining, facts.sources,
-        (*facts.notes, f"Known as {facts.id} to {ident}'s source."),
-    )  # fmt: skip
+    return facts._replace(
+        id=ident, notes=(*facts.notes, f"Known as {facts.id} to {ident}'s source.")
+    )
 
 
 def _break_cycles(root: str, edges: tuple[Edge, ...]) -> tuple[tuple[Edge, ...], list[Edge]]:

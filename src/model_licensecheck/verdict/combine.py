@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 FAIL_CLOSED_RULE = "builtin-fail-closed"
+INCOMPLETE_RULE = "builtin-incomplete"
 _WEIGHTS = PathPattern.parse("weight*")
+_ANY = PathPattern.parse("any*")
 
 
 def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
@@ -53,6 +55,37 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
                     ),
                 )
             )
+    out.extend(_incomplete(lineage, by_child))
+    return out
+
+
+def _incomplete(lineage: Lineage, by_child: dict[str, list[Edge]]) -> list[Finding]:
+    """A node that was not read completely (DESIGN §2) cannot support `allowed`, whatever its
+    kind and however it reaches the subject: what could not be read might have said anything."""
+    out: list[Finding] = []
+    if not any(node.incomplete for node in lineage.nodes.values()):
+        return out
+    for node_id, path in sorted(_ANY.walk(lineage.root, by_child).items()):
+        missing = lineage.nodes[node_id].incomplete
+        if not missing:
+            continue
+        where = (
+            ""
+            if not path
+            else f"; it reaches {lineage.root} through {render_path(path, lineage.root)}"
+        )
+        out.append(
+            Finding(
+                rule_id=INCOMPLETE_RULE,
+                title="Fail closed: a node could not be read completely",
+                status=Status.UNKNOWN,
+                conditions=(),
+                path=path,
+                ancestor=node_id,
+                license_id=None,
+                message=f"{node_id} was not read completely: {'; '.join(missing)}{where}.",
+            )
+        )
     return out
 
 
