@@ -15,7 +15,7 @@ from model_licensecheck.kb.loader import KnowledgeBase, _token_pattern, load_kb,
 from model_licensecheck.model import NodeKind
 
 ROOT = Path(__file__).resolve().parents[1]
-HF_IDS = ROOT.parent / "shared" / "data" / "hf-license-ids.tsv"
+HF_IDS = ROOT / "tests" / "fixtures" / "standards" / "hf" / "hf-license-ids.tsv"
 
 
 def hf_license_ids() -> list[str]:

@@ -39,7 +39,7 @@ from model_licensecheck.report.spdx3 import Spdx3Reporter
 
 from .lineages import CARD, EPOCH, GOLDEN, LINEAGES, check_lineages
 
-SPDX3_FILES = Path(__file__).parents[1].parent / "shared" / "spdx3"
+SPDX3_FILES = Path(__file__).parent / "fixtures" / "standards" / "spdx3"
 
 FORMATS: dict[Format, type[Reporter]] = {
     Format.SPDX_JSON: Spdx2JsonReporter,
@@ -135,7 +135,7 @@ def _package(document: Document, name: str) -> Package:
 
 
 def _shacl_report(doc: dict[str, Any], context: Any, model: rdflib.Graph) -> tuple[bool, str]:
-    """Validate an SPDX 3 document against the SHACL model, as /work/shared/spdx3 says."""
+    """Validate an SPDX 3 document against the SHACL model (fixtures/standards/NOTICE.md)."""
     data = dict(doc, **{"@context": context})
     with warnings.catch_warnings():
         # rdflib's own JSON-LD parser builds a ConjunctiveGraph, a class rdflib now deprecates.
