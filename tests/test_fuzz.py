@@ -1,5 +1,6 @@
 """Property-based tests: any input to a parser ends in a result or the tool's own input error,
-never an unhandled exception. 10,000 examples per parser (marked slow; CI runs them)."""
+never an unhandled exception. The Hypothesis profile sets the count (tests/conftest.py): a few
+dozen examples per parser every day, thousands in CI."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import contextlib
 import json
 from typing import Any
 
-import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from model_licensecheck.errors import InputError
@@ -21,13 +21,6 @@ from model_licensecheck.rules.parse import parse_rule_file
 from model_licensecheck.validation import Collector
 from model_licensecheck.verdict.policyfile import parse_policy
 from model_licensecheck.yamlio import YamlError, load
-
-EXAMPLES = settings(
-    max_examples=10_000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=True,
-)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -60,8 +53,6 @@ def cards(draw: st.DrawFn) -> str:
     return f"---\n{front}\n---\n{prose}"
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(text=cards())
 def test_card_parser(text: str, shipped_kb: KnowledgeBase) -> None:
     try:
@@ -71,16 +62,12 @@ def test_card_parser(text: str, shipped_kb: KnowledgeBase) -> None:
         pass
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(data=st.binary(max_size=200))
 def test_card_bytes(data: bytes) -> None:
     with contextlib.suppress(InputError):
         parse_card(decode_text(data, "c.md"), "c.md")
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(
     data=st.one_of(
         st.dictionaries(st.sampled_from(["base_model_name_or_path", "peft_type", "_name_or_path",
@@ -94,8 +81,6 @@ def test_config_parser(data: str) -> None:
         config_claims(data, "config.json", "root")
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(
     data=st.one_of(
         st.dictionaries(st.sampled_from(["merge_method", "base_model", "models", "slices"]),
@@ -108,8 +93,6 @@ def test_merge_config_parser(data: str) -> None:
         merge_claims(data, "merge.yml")
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(
     rules=st.lists(st.dictionaries(st.sampled_from(RULE_KEYS), values, max_size=9), max_size=3),
     raw=st.one_of(st.none(), st.text(max_size=100)),
@@ -128,8 +111,6 @@ def test_rule_file_parser(rules: list[dict[str, Any]], raw: str | None) -> None:
 POLICY_KEYS = ["schema_version", "gate", "deployment", "stance", "allow", "deny", "waivers"]
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(data=st.dictionaries(st.sampled_from(POLICY_KEYS), values, max_size=7))
 def test_policy_parser(data: dict[str, Any], shipped_kb: KnowledgeBase) -> None:
     parse_policy(data, Collector("p.yaml"), shipped_kb)
