@@ -12,12 +12,13 @@ import copy
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model_licensecheck.checker import Checker
+from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.kb.schema import CLAUSE_NAMES, COMMERCIAL, COPYLEFT, OUTPUT_TRAINING
 from model_licensecheck.model import (
     WEIGHT_RELATIONS,
@@ -44,6 +45,7 @@ from model_licensecheck.validation import Collector
 from model_licensecheck.verdict.combine import combine
 from model_licensecheck.verdict.policy import Deployment, Policy, Stance
 
+from .conftest import run
 from .factories import STANDARD_LICENSES, make_kb
 
 EV = Evidence(SourceKind.USER, "test")
@@ -405,3 +407,24 @@ def test_adding_a_finding_never_improves_the_verdict(
     again = combine(shuffled)
     assert (again.status, again.conditions) == (after.status, after.conditions)
     assert combine([]).status is Status.ALLOWED
+
+
+def test_a_user_rule_naming_a_shipped_condition_without_its_value_is_combined(
+    tmp_path: Path,
+) -> None:
+    """Found by the property above: the shipped rules give `user-cap=700000000` for Llama 2,
+    a user's rule the bare `user-cap`; combining the two crashed (None against a string)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "cap.yaml").write_text(
+        "schema_version: 1\nrules:\n  - id: own-user-cap\n    title: Our note on user caps\n"
+        '    path: "weight*"\n    when: {user_cap: set}\n'
+        "    effect: {status: conditional, conditions: [user-cap]}\n"
+        '    message: "{ancestor} caps its users."\n',
+        encoding="utf-8",
+    )
+    assert run("meta-llama/Llama-2-7b-hf", "--offline", "--rules", str(rules)).exit_code == 0
+    checker = Checker(CheckOptions(offline=True, rules_dirs=(rules,)))
+    verdict = checker.check("meta-llama/Llama-2-7b-hf").verdict
+    caps = [c for c in verdict.conditions if c.id == "user-cap"]
+    assert caps == [Condition("user-cap"), Condition("user-cap", "700000000")]
