@@ -43,7 +43,7 @@ from model_licensecheck.rules.pathpattern import GROUPS, PathPattern
 from model_licensecheck.rules.schema import Rule
 from model_licensecheck.validation import Collector
 from model_licensecheck.verdict.combine import combine
-from model_licensecheck.verdict.policy import Deployment, Policy, Stance
+from model_licensecheck.verdict.policy import Deployment, Policy, Stance, apply_deployment
 
 from .conftest import run
 from .factories import STANDARD_LICENSES, make_kb
@@ -428,3 +428,17 @@ def test_a_user_rule_naming_a_shipped_condition_without_its_value_is_combined(
     verdict = checker.check("meta-llama/Llama-2-7b-hf").verdict
     caps = [c for c in verdict.conditions if c.id == "user-cap"]
     assert caps == [Condition("user-cap"), Condition("user-cap", "700000000")]
+
+
+def test_a_cap_condition_that_names_no_number_is_kept_for_a_person() -> None:
+    """Found by the property above: a user's rule may give `user-cap` any text; a deployment
+    with a number of users crashed comparing it (int('Apache-2.0')). It stays an obligation."""
+    finding = Finding("own-cap", "t", Status.CONDITIONAL, (Condition("user-cap", "Apache-2.0"),),
+                      (), "n1", None, "m")  # fmt: skip
+    policy = Policy(deployment=Deployment(monthly_active_users=10, annual_revenue_usd=10))
+    judged = apply_deployment([finding], Lineage("n0", {}, ()), policy, KB)
+    assert judged.findings == (finding,)
+    numeric = finding._replace(conditions=(Condition("user-cap", "5"),))
+    assert apply_deployment([numeric], Lineage("n0", {}, ()), policy, KB).findings[0].status is (
+        Status.PROHIBITED
+    )
