@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.cli import main
@@ -15,6 +16,22 @@ from model_licensecheck.model import CheckResult
 from model_licensecheck.rules.schema import Rule, load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DEV_EXAMPLES = 25
+CI_EXAMPLES = 2_000
+
+# Hypothesis: a few dozen examples per property every day, thousands in CI (README, "Tests").
+# Both are derandomised, so a run is reproducible, and keep no example database in the tree.
+# Neither has a per-example deadline nor the too-slow health check: those time the machine
+# (two shared cores here), not the code; CI is bounded by its example count instead.
+_BASE = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", parent=_BASE, max_examples=DEV_EXAMPLES)
+settings.register_profile("ci", parent=_BASE, max_examples=CI_EXAMPLES)
+settings.load_profile("dev")  # `--hypothesis-profile=ci` replaces it after this file loads
 
 
 @pytest.fixture(scope="session")

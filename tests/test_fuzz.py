@@ -1,5 +1,8 @@
-"""Property-based tests: any input to a parser ends in a result or the tool's own input error,
-never an unhandled exception. 10,000 examples per parser (marked slow; CI runs them)."""
+"""Property-based tests of the parsers: any input ends in a result or the tool's own input
+error, never an unhandled exception; what a result claims points at a line of its input; and
+what a well-formed card or config declares is what is read back, with evidence on the line that
+says it. The Hypothesis profile sets the count (tests/conftest.py): a few dozen examples per
+test every day, thousands in CI."""
 
 from __future__ import annotations
 
@@ -7,27 +10,19 @@ import contextlib
 import json
 from typing import Any
 
-import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from model_licensecheck.errors import InputError
 from model_licensecheck.kb.loader import KnowledgeBase
-from model_licensecheck.model import SourceKind
+from model_licensecheck.model import NodeKind, Relation, SourceKind
 from model_licensecheck.resolve.card import card_claims, decode_text, parse_card
 from model_licensecheck.resolve.config import config_claims, merge_claims
 from model_licensecheck.rules.parse import parse_rule_file
 from model_licensecheck.validation import Collector
 from model_licensecheck.verdict.policyfile import parse_policy
 from model_licensecheck.yamlio import YamlError, load
-
-EXAMPLES = settings(
-    max_examples=10_000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=True,
-)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -60,27 +55,85 @@ def cards(draw: st.DrawFn) -> str:
     return f"---\n{front}\n---\n{prose}"
 
 
-@pytest.mark.slow
-@EXAMPLES
+def line_of(location: str, where: str, text: str) -> str:
+    """The line of `text` an evidence location (`where:N`) points at."""
+    name, _, number = location.rpartition(":")
+    assert name == where
+    lines = text.splitlines()
+    assert 1 <= int(number) <= len(lines), location
+    return lines[int(number) - 1]
+
+
 @given(text=cards())
 def test_card_parser(text: str, shipped_kb: KnowledgeBase) -> None:
     try:
         card = parse_card(text, "c.md")
-        card_claims(card, "root", "c.md", shipped_kb, SourceKind.USER)
+        claim, edges, _ = card_claims(card, "root", "c.md", shipped_kb, SourceKind.USER)
     except InputError:
-        pass
+        return
+    if claim is not None:
+        assert claim.raw and claim.raw == claim.raw.strip()
+        assert line_of(claim.evidence.location, "c.md", text).lstrip().startswith("license")
+    for edge in edges:
+        assert edge.parent and edge.parent == edge.parent.strip()
+        assert edge.parent.lower() != "root"  # the card never names itself as its ancestor
+        line_of(edge.evidence.location, "c.md", text)
 
 
-@pytest.mark.slow
-@EXAMPLES
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9]|[._-][A-Za-z0-9]){0,12}"  # a Hub name: no "..", "--", no
+hub_ids = st.from_regex(rf"{_NAME}/{_NAME}", fullmatch=True)  # separator first or last
+one_line = st.text(st.characters(blacklist_categories=["Cc", "Cs", "Zl", "Zp"]), max_size=40)
+
+
+@given(
+    license_raw=one_line,
+    bases=st.lists(hub_ids, max_size=3, unique_by=str.lower),
+    datasets=st.lists(hub_ids, max_size=3, unique_by=str.lower),
+    relation=st.none() | st.sampled_from(["adapter", "merge", "quantized", "finetune"]),
+    extra=st.dictionaries(st.sampled_from(["tags", "language", "pipeline_tag"]), values,
+                          max_size=2),
+    prose=st.text(max_size=200),
+)  # fmt: skip
+def test_a_card_reads_back_what_its_front_matter_declares(
+    license_raw: str,
+    bases: list[str],
+    datasets: list[str],
+    relation: str | None,
+    extra: dict[str, Any],
+    prose: str,
+    shipped_kb: KnowledgeBase,
+) -> None:
+    meta: dict[str, Any] = {**extra, "license": license_raw, "base_model": bases,
+                            "datasets": datasets}  # fmt: skip
+    if relation is not None:
+        meta["base_model_relation"] = relation
+    front = yaml.safe_dump(meta, allow_unicode=True, width=10**6)
+    text = f"---\n{front}---\n{prose}"
+    claim, edges, _ = card_claims(parse_card(text, "c.md"), "me/root", "c.md", shipped_kb,
+                                  SourceKind.USER)  # fmt: skip
+    if license_raw.strip():
+        assert claim is not None and claim.raw == license_raw.strip()
+        assert line_of(claim.evidence.location, "c.md", text).startswith("license:")
+    else:
+        assert claim is None
+    declared = [e for e in edges if e.evidence.source is SourceKind.USER]
+    base_edges = [e for e in declared if e.parent_kind is NodeKind.MODEL]
+    assert [e.parent for e in base_edges] == bases
+    expected = (Relation(relation) if relation is not None
+                else Relation.MERGE if len(bases) > 1 else Relation.FINETUNE)  # fmt: skip
+    assert all(e.relation is expected for e in base_edges)
+    assert [e.parent for e in declared if e.parent_kind is NodeKind.DATASET] == datasets
+    for e in declared:
+        key = "base_model" if e.parent_kind is NodeKind.MODEL else "datasets"
+        assert line_of(e.evidence.location, "c.md", text).startswith(f"{key}:")
+
+
 @given(data=st.binary(max_size=200))
 def test_card_bytes(data: bytes) -> None:
     with contextlib.suppress(InputError):
         parse_card(decode_text(data, "c.md"), "c.md")
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(
     data=st.one_of(
         st.dictionaries(st.sampled_from(["base_model_name_or_path", "peft_type", "_name_or_path",
@@ -90,12 +143,32 @@ def test_card_bytes(data: bytes) -> None:
     )
 )  # fmt: skip
 def test_config_parser(data: str) -> None:
-    with contextlib.suppress(InputError):
-        config_claims(data, "config.json", "root")
+    try:
+        edges, _ = config_claims(data, "config.json", "root")
+    except InputError:
+        return
+    for edge in edges:
+        assert edge.parent and edge.parent.lower() != "root"
+        line_of(edge.evidence.location, "config.json", data)
 
 
-@pytest.mark.slow
-@EXAMPLES
+@given(
+    base=hub_ids,
+    other=st.dictionaries(st.sampled_from(["r", "lora_alpha", "task_type"]), values, max_size=3),
+    indent=st.none() | st.just(2),
+)
+def test_an_adapter_config_names_its_base_as_an_adapter_edge(
+    base: str, other: dict[str, Any], indent: int | None
+) -> None:
+    text = json.dumps({**other, "peft_type": "LORA", "base_model_name_or_path": base},
+                      indent=indent)  # fmt: skip
+    edges, notes = config_claims(text, "adapter_config.json", "me/adapter")
+    assert [(e.parent, e.relation) for e in edges] == [(base, Relation.ADAPTER)]
+    assert notes == []
+    line = line_of(edges[0].evidence.location, "adapter_config.json", text)
+    assert '"base_model_name_or_path"' in line
+
+
 @given(
     data=st.one_of(
         st.dictionaries(st.sampled_from(["merge_method", "base_model", "models", "slices"]),
@@ -104,12 +177,27 @@ def test_config_parser(data: str) -> None:
     )
 )  # fmt: skip
 def test_merge_config_parser(data: str) -> None:
-    with contextlib.suppress(InputError):
-        merge_claims(data, "merge.yml")
+    try:
+        edges = merge_claims(data, "merge.yml")
+    except InputError:
+        return
+    assert edges
+    assert all(e.relation is Relation.MERGE and e.parent for e in edges)
 
 
-@pytest.mark.slow
-@EXAMPLES
+@given(models=st.lists(hub_ids, min_size=1, max_size=4, unique=True), base=st.none() | hub_ids)
+def test_a_merge_config_names_every_model_it_draws_from(
+    models: list[str], base: str | None
+) -> None:
+    data: dict[str, Any] = {"merge_method": "ties", "models": [{"model": m} for m in models]}
+    if base is not None:
+        data["base_model"] = base
+    edges = merge_claims(as_yaml(data), "merge.yml")
+    assert {e.parent for e in edges} == {*models, *([base] if base else [])}
+    assert len(edges) == len({e.parent for e in edges})
+    assert all(e.relation is Relation.MERGE for e in edges)
+
+
 @given(
     rules=st.lists(st.dictionaries(st.sampled_from(RULE_KEYS), values, max_size=9), max_size=3),
     raw=st.one_of(st.none(), st.text(max_size=100)),
@@ -128,8 +216,6 @@ def test_rule_file_parser(rules: list[dict[str, Any]], raw: str | None) -> None:
 POLICY_KEYS = ["schema_version", "gate", "deployment", "stance", "allow", "deny", "waivers"]
 
 
-@pytest.mark.slow
-@EXAMPLES
 @given(data=st.dictionaries(st.sampled_from(POLICY_KEYS), values, max_size=7))
 def test_policy_parser(data: dict[str, Any], shipped_kb: KnowledgeBase) -> None:
     parse_policy(data, Collector("p.yaml"), shipped_kb)

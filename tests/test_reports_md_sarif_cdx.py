@@ -24,7 +24,8 @@ from model_licensecheck.report.sarif import SarifReporter, fingerprint
 
 from .lineages import CARD, GOLDEN, LINEAGES, ROOT, check_lineages
 
-SARIF_SCHEMA = Path(__file__).parents[1].parent / "shared" / "sarif" / "sarif-schema-2.1.0.json"
+STANDARDS = Path(__file__).parent / "fixtures" / "standards"  # vendored; sources in NOTICE.md
+SARIF_SCHEMA = STANDARDS / "sarif" / "sarif-schema-2.1.0.json"
 
 FORMATS: dict[str, tuple[type[Reporter], str]] = {
     "markdown": (MarkdownReporter, ".md"),

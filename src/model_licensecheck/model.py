@@ -188,6 +188,14 @@ class Status(IntEnum):
         """The lowercase name used in reports and policies."""
         return self.name.lower()
 
+    # An IntEnum prints as its number ("1"); a status is read by people, so it prints as its
+    # label wherever it is formatted. Comparisons and JSON numbers still use the int.
+    def __str__(self) -> str:
+        return self.label
+
+    def __format__(self, spec: str) -> str:
+        return format(self.label, spec)
+
     @classmethod
     def parse(cls, text: str) -> "Status":
         """Read a status from its lowercase name."""

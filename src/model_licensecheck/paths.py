@@ -82,15 +82,29 @@ def fingerprint(parts: list[str]) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
-def write_atomic(path: StrPath, data: str | bytes) -> None:
+def write_atomic(path: StrPath, data: str | bytes, *, private: bool = False) -> None:
     """Write `data` (text as UTF-8) to `path` through a temporary file in the same folder, made
     first if need be: a reader sees the old file or the new one, never half of one. Every
-    report, index and cache file is written this way."""
-    import tempfile  # only when writing: it costs start-up time otherwise
+    report, index and cache file is written this way.
 
+    The file gets the permissions `open()` would give a new file (0666 less the umask): a
+    report the user asked for is theirs to share. `private=True` makes it 0600 (caches).
+    """
     folder, name = os.path.split(os.fspath(path))
     os.makedirs(folder or ".", exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder or ".")
+    # The temporary file is created with its final mode and the kernel applies the umask, so
+    # the umask is never read or changed (that would be process-wide, and racy in threads).
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    mode = 0o600 if private else 0o666
+    for _ in range(100):
+        tmp = os.path.join(folder or ".", f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            fd = os.open(tmp, flags, mode)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"no free temporary name beside {path}")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
@@ -122,7 +136,7 @@ def store_many_cached(paths: Sequence[StrPath], cache_name: str, data: list[Any]
 
     try:
         target = _cache_file(paths, cache_name, cache_dir())
-        write_atomic(target, json.dumps(data, separators=(",", ":")))
+        write_atomic(target, json.dumps(data, separators=(",", ":")), private=True)
     except (OSError, TypeError, ValueError):
         pass  # not cacheable here: the next run parses the YAML again
 

@@ -64,7 +64,7 @@ def write_index(
     for name, mapping in maps.items():
         places[name] = add_map(mapping)
     preamble = _dumps({"format": FORMAT, "size": len(body), "maps": places})
-    write_atomic(path, preamble + b"\n" + body)
+    write_atomic(path, preamble + b"\n" + body, private=True)
 
 
 class IndexFile:

@@ -539,7 +539,7 @@ class HubSource:
             "license_files": [list(f) for f in fetched.license_files],
         }  # fmt: skip
         with contextlib.suppress(OSError):  # a cache we cannot write costs a refetch next time
-            write_atomic(path, json.dumps(record))
+            write_atomic(path, json.dumps(record), private=True)
 
 
 def _cached(

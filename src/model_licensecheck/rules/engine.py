@@ -58,6 +58,13 @@ def render_path(path: Sequence[Edge], root: str, limit: int = 8) -> str:
     return root + "".join(hops)
 
 
+def condition_key(condition: Condition) -> tuple[str, bool, str]:
+    """Sort key for conditions: by id, the bare one before those with a value (a Condition
+    tuple cannot order None against a value itself: two rules may name the same condition
+    with and without one)."""
+    return condition.id, condition.value is not None, condition.value or ""
+
+
 class _Format(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return f"{{{key}}}"
@@ -122,8 +129,11 @@ def _finding(
         fields.update(extra)
     conditions = tuple(
         sorted(
-            Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
-            for c in rule.conditions
+            (
+                Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
+                for c in rule.conditions
+            ),
+            key=condition_key,
         )
     )
     return Finding(

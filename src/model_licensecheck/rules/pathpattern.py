@@ -38,13 +38,19 @@ class PathPattern(NamedTuple):
     """A compiled pattern: a small NFA whose states are positions between terms."""
 
     text: str
+    """The pattern as written, its terms separated by single spaces."""
     terms: tuple[_Term, ...]
+
+    def __str__(self) -> str:
+        """The text the pattern was parsed from, normalised: `parse(str(p)) == p`."""
+        return self.text
 
     @classmethod
     def parse(cls, text: str) -> "PathPattern":
         """Compile `text`; raise PatternError naming the bad term."""
         terms: list[_Term] = []
-        for token in text.split():
+        tokens = text.split()
+        for token in tokens:
             m = _TERM.match(token)
             if not m:
                 raise PatternError(f"bad term {token!r}")
@@ -63,7 +69,7 @@ class PathPattern(NamedTuple):
                 terms += [_Term(frozen, False, False), _Term(frozen, True, True)]
             else:
                 terms.append(_Term(frozen, repeat=quant == "*", optional=quant in ("*", "?")))
-        return cls(text, tuple(terms))
+        return cls(" ".join(tokens), tuple(terms))
 
     def _closure(self, states: Iterable[int]) -> frozenset[int]:
         out: set[int] = set()

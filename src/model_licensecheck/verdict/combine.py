@@ -13,7 +13,7 @@ from ..model import (
     UnknownLicense,
     Verdict,
 )
-from ..rules.engine import render_path
+from ..rules.engine import condition_key, render_path
 from ..rules.pathpattern import PathPattern
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _incomplete(lineage: Lineage, by_child: dict[str, list[Edge]]) -> list[Findi
 def combine(findings: Sequence[Finding]) -> Verdict:
     """Worst status wins: prohibited > unknown > conditional > allowed."""
     status = max((f.status for f in findings), default=Status.ALLOWED)
-    conditions = tuple(sorted({c for f in findings for c in f.conditions}))
+    conditions = tuple(sorted({c for f in findings for c in f.conditions}, key=condition_key))
     drivers = tuple(f for f in findings if f.status == status and status > Status.ALLOWED)
     return Verdict(status, conditions, _summary(status, conditions, drivers), drivers)
 

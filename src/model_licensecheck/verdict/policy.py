@@ -139,19 +139,24 @@ def apply_deployment(
     return PolicyOutcome(tuple(ordered), tuple(notes))
 
 
+def _cap(value: str | None) -> int | None:
+    """The number a cap condition names; None for any other value (a user's rule may put text
+    there): the condition is then kept for a person to judge."""
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+
+
 def _judge_condition(
     cond: Condition, f: Finding, dep: Deployment, stance: Stance, kb: KnowledgeBase
 ) -> tuple[Status, str] | None:
     """None keeps the condition; else the status it leads to and why."""
-    if cond.id == "user-cap" and cond.value and dep.monthly_active_users is not None:
-        cap = int(cond.value)
+    cap = _cap(cond.value)
+    if cond.id == "user-cap" and cap is not None and dep.monthly_active_users is not None:
         if dep.monthly_active_users > cap:
             why = (f"{dep.monthly_active_users} monthly active users is above the cap of {cap}: "
                    "a separate license is needed")  # fmt: skip
             return Status.PROHIBITED, why
         return Status.ALLOWED, f"{dep.monthly_active_users} monthly active users is within {cap}"
-    if cond.id == "revenue-cap" and cond.value and dep.annual_revenue_usd is not None:
-        cap = int(cond.value)
+    if cond.id == "revenue-cap" and cap is not None and dep.annual_revenue_usd is not None:
         if dep.annual_revenue_usd > cap:
             why = (f"annual revenue of USD {dep.annual_revenue_usd} is above the cap of USD "
                    f"{cap}: a separate license is needed")  # fmt: skip
