@@ -277,6 +277,16 @@ class KnowledgeBase:
         art_id = self._map("artifact_ids").get(ident.lower())
         return self.artifacts[art_id] if art_id is not None else None
 
+    def licensor(self, ident: str) -> str | None:
+        """Who licenses an artifact: the knowledge base's `licensor` where it records one, else
+        the Hub organisation of a Hub id; None for ids with neither (kb:, services, local)."""
+        art = self.artifact(ident)
+        if art is not None and art.licensor:
+            return art.licensor.casefold()
+        if "/" in ident and ":" not in ident:
+            return ident.split("/", 1)[0].casefold()
+        return None
+
     def find_license(self, text: str) -> LicenseMatch | None:
         """A license entry named by an id, Hub id, alias or name."""
         keys = self._map("license_keys")

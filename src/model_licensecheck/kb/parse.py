@@ -140,7 +140,7 @@ def _parse_artifact(
 ) -> ArtifactEntry | None:
     common = {"id", "name", "also_known_as", "aliases", "sources", "notes"}
     by_kind = {
-        NodeKind.MODEL: {"license", "upstream"},
+        NodeKind.MODEL: {"license", "upstream", "licensor"},
         NodeKind.DATASET: {"license", "upstream", "pretraining", "authored_by"},
         NodeKind.SERVICE: {"terms"},
     }
@@ -192,6 +192,7 @@ def _parse_artifact(
         notes=f.optional_text("notes"),
         file=c.file,
         line=getattr(data, "line", 0),
+        licensor=f.optional_text("licensor"),
     )
 
 

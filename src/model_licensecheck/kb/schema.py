@@ -129,6 +129,9 @@ class ArtifactEntry(NamedTuple):
     notes: str | None
     file: str
     line: int
+    licensor: str | None = None
+    """Who licenses the work, where its Hub organisation does not show it (DESIGN §4: a
+    licensor may relicense its own work)."""
 
     @property
     def location(self) -> str:
