@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from model_licensecheck.errors import KnowledgeBaseError
 from model_licensecheck.kb.loader import KnowledgeBase, _token_pattern, load_kb, tokens
 from model_licensecheck.model import NodeKind
+
+from .conftest import run
 
 ROOT = Path(__file__).resolve().parents[1]
 HF_IDS = ROOT.parent / "shared" / "data" / "hf-license-ids.tsv"
@@ -331,3 +334,42 @@ def test_external_edges_are_checked(tmp_path: Path, edge: str, problem: str) -> 
     with pytest.raises(KnowledgeBaseError) as info:
         load_kb(_kb_with(tmp_path, models), use_index=False)
     assert problem in "\n".join(info.value.details())
+
+
+def surveyed_targets() -> list[tuple[str, str]]:
+    """(system, target) for every target of license_db/README.md's "Surveyed systems" table."""
+    text = (ROOT / "license_db" / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Surveyed systems", 1)[1]
+    out: list[tuple[str, str]] = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and "`" in cells[1]:
+            out += [(cells[0], t) for t in re.findall(r"`([^`]+)`", cells[1])]
+    return out
+
+
+def test_the_surveyed_systems_table_is_complete() -> None:
+    targets = surveyed_targets()
+    systems = {s for s, _ in targets}
+    assert len(systems) >= 40 and len(targets) >= 150
+    # the systems a user could not name offline before (issue 16)
+    named = {t for _, t in targets}
+    assert {"facebook/opt-175b", "ColossalChat", "Coati", "SCIR-HI/Huatuo-Llama-Med-Chinese",
+            "Firefly", "KoVicuna", "Chinese-Vicuna", "Luotuo"} <= named  # fmt: skip
+
+
+@pytest.mark.parametrize(("system", "target"), surveyed_targets())
+def test_every_surveyed_system_resolves_offline_to_a_verdict(system: str, target: str) -> None:
+    result = run(target, "--offline", "--format", "json")
+    assert result.exit_code in (0, 1), f"{system}: {target}: {result.stderr}"
+    report = json.loads(result.stdout)
+    assert report["verdict"]["status"] in ("allowed", "conditional", "prohibited", "unknown")
+
+
+def test_names_are_targets_but_never_prose_aliases(shipped_kb: KnowledgeBase) -> None:
+    from model_licensecheck.kb.loader import _norm
+
+    firefly = shipped_kb.artifact("Firefly")
+    assert firefly is not None and "Firefly" in firefly.names
+    assert shipped_kb.aliases.get(_norm("Firefly")) is None  # a common word in prose
+    assert shipped_kb.artifact("华驼") is shipped_kb.artifact("thinksoso/lora-llama-med")

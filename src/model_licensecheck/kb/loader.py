@@ -155,7 +155,7 @@ class KnowledgeBase:
                 license_urls.setdefault(_norm_url(url), lic.id)
 
         for art in artifacts:
-            for ident in (art.id, *art.also_known_as):
+            for ident in (art.id, *art.also_known_as, *art.names):
                 other_id = artifact_ids.get(ident.lower())
                 if other_id is not None:
                     problems.append(Problem(art.file, f"id {ident!r} also names {other_id}",
@@ -379,7 +379,7 @@ def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
         UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"], u["external"])
         for u in x["upstream"]
     )
-    tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")}
+    tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources", "names")}
     return ArtifactEntry(**{**x, "kind": NodeKind(x["kind"]), "license": FactRef(**x["license"]),
                             "upstream": upstream, **tuples})  # fmt: skip
 

@@ -138,7 +138,7 @@ def parse_artifacts(data: Mapping[str, Any], c: Collector, kind: NodeKind) -> li
 def _parse_artifact(
     data: Mapping[str, Any], c: Collector, kind: NodeKind, where: str
 ) -> ArtifactEntry | None:
-    common = {"id", "name", "also_known_as", "aliases", "sources", "notes"}
+    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes"}
     by_kind = {
         NodeKind.MODEL: {"license", "upstream", "licensor"},
         NodeKind.DATASET: {"license", "upstream", "pretraining", "authored_by"},
@@ -193,6 +193,7 @@ def _parse_artifact(
         file=c.file,
         line=getattr(data, "line", 0),
         licensor=f.optional_text("licensor"),
+        names=f.strings("names"),
     )
 
 

@@ -50,6 +50,8 @@ def _artifact(art: ArtifactEntry, kb: KnowledgeBase) -> dict[str, Any]:
         ),
         "aliases": list(art.aliases),
         "also_known_as": list(art.also_known_as),
+        "names": list(art.names),
+        "licensor": art.licensor,
         "sources": list(art.sources),
         "file": art.location,
     }
@@ -85,7 +87,7 @@ def search(kb: KnowledgeBase, text: str, limit: int = 50) -> list[dict[str, str]
         return []
     hits: list[tuple[int, dict[str, str]]] = []
     for art in kb.artifacts.values():
-        names = [art.id, art.name or "", *art.aliases, *art.also_known_as]
+        names = [art.id, art.name or "", *art.aliases, *art.also_known_as, *art.names]
         score = _score(words, names)
         if score is not None:
             hits.append((score, {"kind": art.kind.value, "id": art.id, "name": art.name or "",

@@ -132,6 +132,9 @@ class ArtifactEntry(NamedTuple):
     licensor: str | None = None
     """Who licenses the work, where its Hub organisation does not show it (DESIGN §4: a
     licensor may relicense its own work)."""
+    names: tuple[str, ...] = ()
+    """Names a user may give as the target (a project's name, a paper's name): looked up like
+    ids, never matched in card prose (a project name is often a common word)."""
 
     @property
     def location(self) -> str:
