@@ -157,10 +157,17 @@ CASES: list[object] = [
         "conditional",
         ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B"),
     ),
+    # Prohibited: the Tulu 3 SFT mixture includes No Robots (CC-BY-NC-4.0), which its card
+    # lists among the parts; a mixture is as restrictive as its most restrictive named part.
     (
         "allenai__Llama-3.1-Tulu-3-8B.md",
-        "conditional",
-        ("meta-llama/Llama-3.1-8B", "allenai/tulu-3-sft-mixture", "openai:gpt-4o"),
+        "prohibited",
+        (
+            "meta-llama/Llama-3.1-8B",
+            "allenai/tulu-3-sft-mixture",
+            "HuggingFaceH4/no_robots",
+            "openai:gpt-4o",
+        ),
     ),
     ("microsoft__Orca-2-13b.md", "prohibited", ("meta-llama/Llama-2-13b-hf",)),
     (
@@ -426,7 +433,12 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("google/gemma-2-9b-it", "conditional", ("acceptable-use-policy",), "Gemma terms of use"),
     ("google/gemma-3-4b-it", "conditional", ("use-restrictions",), "Gemma terms of use"),
     # Phi: MIT from phi-2 on; Orca 2 carries Microsoft's research license
-    ("microsoft/phi-2", "allowed", (), "MIT"),
+    (
+        "microsoft/phi-2",
+        "conditional",
+        ("service-terms",),
+        "MIT, but trained on phi-1.5's data, whose synthetic textbooks GPT-3.5 wrote",
+    ),
     ("microsoft/Phi-3-mini-4k-instruct", "allowed", (), "MIT"),
     ("microsoft/phi-4", "allowed", (), "MIT"),
     ("microsoft/Orca-2-7b", "prohibited", (), "Microsoft Research license: non-commercial"),
@@ -459,9 +471,9 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("allenai/OLMo-7B", "allowed", (), "Apache-2.0"),
     (
         "allenai/OLMo-2-1124-7B-Instruct",
-        "conditional",
+        "prohibited",
         ("service-terms",),
-        "Tulu 3 SFT data was partly written by OpenAI models",
+        "its Tulu 3 SFT data holds No Robots (CC-BY-NC-4.0) and OpenAI-written answers",
     ),
     # Yi: Apache-2.0 from Yi-1.5; the original Yi license needs registration
     ("01-ai/Yi-1.5-9B-Chat", "allowed", (), "Apache-2.0"),

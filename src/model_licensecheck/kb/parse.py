@@ -14,6 +14,7 @@ from .schema import (
     COPYLEFT,
     DATASET_RELATIONS,
     LICENSE_KINDS,
+    LINT_CHECKS,
     MODEL_RELATIONS,
     OPTIONAL_CLAUSES,
     OUTPUT_TRAINING,
@@ -138,7 +139,7 @@ def parse_artifacts(data: Mapping[str, Any], c: Collector, kind: NodeKind) -> li
 def _parse_artifact(
     data: Mapping[str, Any], c: Collector, kind: NodeKind, where: str
 ) -> ArtifactEntry | None:
-    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes"}
+    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes", "reviewed"}
     by_kind = {
         NodeKind.MODEL: {"license", "upstream", "licensor"},
         NodeKind.DATASET: {"license", "upstream", "pretraining", "authored_by"},
@@ -173,6 +174,15 @@ def _parse_artifact(
         if external and up_id and not re.match(_HUB_REPO, up_id):
             c.add("an external upstream must be a Hub repository id", ident, f"{name}.id")
         upstream.append(UpstreamFact(up_id, rel, src, getattr(raw, "line", 0), external))
+    reviewed: dict[str, str] = {}
+    for check, reason in f.get("reviewed", dict, {}).items():
+        if check not in LINT_CHECKS:
+            c.add(f"unknown lint check {check!r} (one of {', '.join(LINT_CHECKS)})", ident,
+                  f"reviewed.{check}")  # fmt: skip
+        elif not isinstance(reason, str) or not reason.strip():
+            c.add("must give the reason as text", ident, f"reviewed.{check}")
+        else:
+            reviewed[check] = reason
     authored = f.optional_text("authored_by")
     if authored is not None and authored not in AUTHORED_BY:
         c.add(f"must be one of {', '.join(AUTHORED_BY)}", ident, "authored_by")
@@ -194,6 +204,7 @@ def _parse_artifact(
         line=getattr(data, "line", 0),
         licensor=f.optional_text("licensor"),
         names=f.strings("names"),
+        reviewed=reviewed,
     )
 
 
