@@ -130,3 +130,47 @@ def stats(kb: KnowledgeBase) -> dict[str, Any]:
         "aliases": len(kb.aliases),
         "most_used_licenses": dict(used.most_common(10)),
     }
+
+
+def suggest(kb: KnowledgeBase, text: str, limit: int = 3) -> list[str]:
+    """Up to `limit` ids the knowledge base knows that are spelled like `text`: its ids,
+    other ids, names and aliases are compared whole and by their name part (`org/name`'s
+    `name`), and each match is given as the entry's id.
+
+    difflib (standard library) rather than rapidfuzz: this runs only on the not-found error
+    path over a few thousand short strings (tens of milliseconds), which does not justify a
+    compiled dependency in the start-up path's install."""
+    import difflib
+
+    query = text.strip().lower()
+    if not query:
+        return []
+    whole: dict[str, str] = {}
+    by_name: dict[str, list[str]] = {}
+    for art in kb.artifacts.values():
+        if art.kind is NodeKind.SERVICE:
+            continue
+        for key in (art.id, *art.also_known_as, *art.names, *art.aliases):
+            whole.setdefault(key.lower(), art.id)
+            if "/" in key:
+                by_name.setdefault(key.lower().rsplit("/", 1)[1], []).append(art.id)
+    out: list[str] = []
+    for key in difflib.get_close_matches(query, whole, n=limit * 3, cutoff=0.75):
+        out.append(whole[key])
+    name = query.rsplit("/", 1)[-1]
+    for key in difflib.get_close_matches(name, by_name, n=limit * 3, cutoff=0.8):
+        out.extend(by_name[key])
+    unique: dict[str, str] = {}
+    for ident in out:
+        unique.setdefault(ident.lower(), ident)
+    return list(unique.values())[:limit]
+
+
+def did_you_mean(kb: KnowledgeBase, text: str) -> str:
+    """`; did you mean a, b or c?` for an id neither the knowledge base nor the Hub knows, or
+    the empty string when nothing is spelled alike."""
+    hits = suggest(kb, text)
+    if not hits:
+        return ""
+    listed = hits[0] if len(hits) == 1 else ", ".join(hits[:-1]) + " or " + hits[-1]
+    return f"; did you mean {listed}?"
