@@ -427,3 +427,13 @@ def test_a_review_must_name_a_known_check_and_a_reason() -> None:
     messages = " ".join(p.message for p in c.problems)
     assert "unknown lint check 'notes-typo'" in messages
     assert "must give the reason as text" in messages
+
+
+def test_the_readme_counts_are_the_knowledge_base_s(shipped_kb: KnowledgeBase) -> None:
+    from model_licensecheck.kb.query import STATS_BEGIN, STATS_END, stats, stats_markdown
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(STATS_BEGIN) : text.index(STATS_END) + len(STATS_END)] + "\n"
+    assert block == stats_markdown(stats(shipped_kb)), "run: python tools/update_readme_stats.py"
+    result = run("db", "stats", "--markdown")
+    assert result.exit_code == 0 and result.output == block

@@ -113,14 +113,18 @@ def db_validate(kb_dir: Path | None) -> None:
 @db_group.command("stats")
 @_KB_OPTION
 @_JSON_OPTION
-def db_stats(kb_dir: Path | None, as_json: bool) -> None:
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the counts block README.md embeds.")  # fmt: skip
+def db_stats(kb_dir: Path | None, as_json: bool, as_markdown: bool) -> None:
     """Count what the knowledge base holds."""
-    from .kb.query import stats
+    from .kb.query import stats, stats_markdown
     from .report.jsonreport import dumps
 
     data = stats(_load(kb_dir))
     if as_json:
         click.echo(dumps(data), nl=False)
+    elif as_markdown:
+        click.echo(stats_markdown(data), nl=False)
     else:
         _print_mapping(data)
 
