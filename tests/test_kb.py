@@ -437,3 +437,21 @@ def test_the_readme_counts_are_the_knowledge_base_s(shipped_kb: KnowledgeBase) -
     assert block == stats_markdown(stats(shipped_kb)), "run: python tools/update_readme_stats.py"
     result = run("db", "stats", "--markdown")
     assert result.exit_code == 0 and result.output == block
+
+
+def test_retrieved_is_a_date() -> None:
+    from model_licensecheck.kb.parse import parse_artifacts
+    from model_licensecheck.validation import Collector
+
+    def parse(value: object) -> tuple[str | None, list[str]]:
+        c = Collector("models/x.yaml")
+        item = {"id": "a/b", "license": {"id": "mit", "source": "https://example.org"},
+                "sources": ["https://example.org"], "retrieved": value}  # fmt: skip
+        out = parse_artifacts({"schema_version": 1, "models": [item]}, c, NodeKind.MODEL)
+        return (out[0].retrieved if out else None), [p.message for p in c.problems]
+
+    import datetime as dt
+
+    assert parse(dt.date(2026, 12, 6)) == ("2026-12-06", [])
+    assert parse("2026-12-06") == ("2026-12-06", [])
+    assert parse("last week")[1] == ["must be a date written YYYY-MM-DD"]

@@ -41,7 +41,7 @@ def parse_license(data: Mapping[str, Any], c: Collector) -> LicenseEntry | None:
     """Validate one license file's content."""
     allowed = {
         "schema_version", "id", "name", "kind", "hf_ids", "aliases", "urls", "version",
-        "summary", "clauses", "clause_sources", "sources",
+        "summary", "clauses", "clause_sources", "sources", "retrieved",
     }  # fmt: skip
     named = data.get("id")
     f = Fields(data, c, named if isinstance(named, str) and named else None, allowed)
@@ -76,6 +76,7 @@ def parse_license(data: Mapping[str, Any], c: Collector) -> LicenseEntry | None:
         sources=sources,
         file=c.file,
         line=getattr(data, "line", 1),
+        retrieved=_retrieved(data, c, lic_id or None),
     )
     return entry if clauses is not None else None
 
@@ -139,7 +140,8 @@ def parse_artifacts(data: Mapping[str, Any], c: Collector, kind: NodeKind) -> li
 def _parse_artifact(
     data: Mapping[str, Any], c: Collector, kind: NodeKind, where: str
 ) -> ArtifactEntry | None:
-    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes", "reviewed"}
+    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes", "reviewed",
+              "retrieved"}  # fmt: skip
     by_kind = {
         NodeKind.MODEL: {"license", "upstream", "licensor"},
         NodeKind.DATASET: {"license", "upstream", "pretraining", "authored_by"},
@@ -205,6 +207,7 @@ def _parse_artifact(
         licensor=f.optional_text("licensor"),
         names=f.strings("names"),
         reviewed=reviewed,
+        retrieved=_retrieved(data, c, ident),
     )
 
 
@@ -218,6 +221,21 @@ def _fact_ref(data: Mapping[str, Any], c: Collector, entry: str, key: str) -> Fa
     if len(c.problems) > before:
         return None
     return FactRef(ref_id, src, getattr(data, "line", 0))
+
+
+def _retrieved(data: Mapping[str, Any], c: Collector, entry: str | None) -> str | None:
+    """The date the entry's sources were read (`retrieved: 2026-12-06`), as ISO text."""
+    import datetime as dt
+
+    raw = data.get("retrieved")
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw.isoformat()
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        return raw
+    c.add("must be a date written YYYY-MM-DD", entry, "retrieved")
+    return None
 
 
 def _check_version(f: Fields) -> None:

@@ -53,6 +53,7 @@ def _artifact(art: ArtifactEntry, kb: KnowledgeBase) -> dict[str, Any]:
         "names": list(art.names),
         "licensor": art.licensor,
         "sources": list(art.sources),
+        "retrieved": art.retrieved,
         "file": art.location,
     }
     if art.kind is NodeKind.DATASET:
@@ -76,6 +77,7 @@ def _license(entry: LicenseEntry) -> dict[str, Any]:
         "clauses": entry.clauses._asdict(),
         "clause_sources": dict(entry.clause_sources),
         "sources": list(entry.sources),
+        "retrieved": entry.retrieved,
         "file": f"{entry.file}:{entry.line}",
     }
 

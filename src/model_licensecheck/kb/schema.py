@@ -100,6 +100,8 @@ class LicenseEntry(NamedTuple):
     sources: tuple[str, ...]
     file: str
     line: int
+    retrieved: str | None = None
+    """When the sources were read (YYYY-MM-DD)."""
 
 
 class FactRef(NamedTuple):
@@ -143,6 +145,8 @@ class ArtifactEntry(NamedTuple):
     licensor may relicense its own work)."""
     reviewed: Mapping[str, str] = {}
     """`db lint` checks a person reviewed for this entry, each with the reason it is fine."""
+    retrieved: str | None = None
+    """When the entry's sources were read (YYYY-MM-DD)."""
     names: tuple[str, ...] = ()
     """Names a user may give as the target (a project's name, a paper's name): looked up like
     ids, never matched in card prose (a project name is often a common word)."""
