@@ -496,6 +496,46 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
         ("service-terms",),
         "generator terms are a condition by default (DESIGN §5)",
     ),
+    # Llama 4: the Llama 4 community license (cap, AUP, naming)
+    (
+        "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+        "conditional",
+        ("user-cap", "naming"),
+        "Llama 4 community license",
+    ),
+    (
+        "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+        "conditional",
+        ("user-cap",),
+        "Llama 4 community license",
+    ),
+    # SmolLM2 and Granite 4.1: Apache-2.0; SmolLM2's DPO data is UltraFeedback (service terms)
+    ("HuggingFaceTB/SmolLM2-1.7B", "allowed", (), "Apache-2.0"),
+    (
+        "HuggingFaceTB/SmolLM2-1.7B-Instruct",
+        "conditional",
+        ("service-terms",),
+        "DPO on UltraFeedback, written partly by OpenAI and Google services",
+    ),
+    ("ibm-granite/granite-4.1-8b-base", "allowed", (), "Apache-2.0"),
+    # popular fine-tuning data checked on its own, with its generators
+    (
+        "Magpie-Align/Magpie-Llama-3.1-Pro-MT-300K-Filtered",
+        "conditional",
+        ("naming",),
+        "written by Llama 3.1 70B Instruct, whose license names models made with its outputs",
+    ),
+    (
+        "nvidia/OpenMathInstruct-1",
+        "unknown",
+        ("data-license-unknown",),
+        "license other (nvidia-license, not read); Mixtral wrote the solutions",
+    ),
+    ("HuggingFaceH4/no_robots", "prohibited", (), "CC-BY-NC-4.0"),
+    ("teknium/OpenHermes-2.5", "conditional", ("service-terms",), "mostly GPT-4-written"),
+    ("Open-Orca/SlimOrca", "conditional", ("service-terms",), "GPT-4 answers"),
+    ("stingning/ultrachat", "conditional", ("service-terms",), "two ChatGPT instances"),
+    ("LDJnr/Capybara", "conditional", ("service-terms",), "GPT-4 conversations"),
 ]
 
 
