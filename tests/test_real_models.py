@@ -420,6 +420,7 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("mistralai/Mistral-Small-Instruct-2409", "prohibited", (), "MRL: research use only"),
     ("mistralai/Ministral-8B-Instruct-2410", "prohibited", (), "MRL: research use only"),
     ("mistralai/Mistral-Large-Instruct-2411", "prohibited", (), "MRL: research use only"),
+    ("mistralai/Mistral-Nemo-Instruct-2407", "allowed", ("attribution",), "Apache-2.0 (NeMo)"),
     # Qwen: Apache-2.0 for most sizes, the Qwen license (100M-user cap) for 72B, Qwen Research
     # (non-commercial) for 3B, and the older Tongyi Qianwen terms for Qwen 1 / 1.5
     ("Qwen/Qwen2.5-7B-Instruct", "allowed", (), "Apache-2.0"),
