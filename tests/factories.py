@@ -42,6 +42,7 @@ def artifact(
     upstream: tuple[tuple[str, Relation], ...] = (),
     aliases: tuple[str, ...] = (),
     pretraining: bool = False,
+    licensor: str | None = None,
 ) -> ArtifactEntry:
     """A knowledge-base artifact."""
     return ArtifactEntry(
@@ -49,7 +50,7 @@ def artifact(
         license=FactRef(license_id, SRC, 1),
         upstream=tuple(UpstreamFact(u, r, SRC, 1) for u, r in upstream),
         pretraining=pretraining, authored_by=None, sources=(SRC,), notes=None,
-        file="test.yaml", line=1,
+        file="test.yaml", line=1, licensor=licensor,
     )  # fmt: skip
 
 

@@ -280,10 +280,13 @@ def test_every_command_is_listed_and_the_lazy_ones_load() -> None:
 
 def test_a_dataset_target_says_how_it_was_judged() -> None:
     # argilla/dpo-mix-7k was "allowed" when a dataset root was judged by the weight rules only:
-    # its parts' generators (UltraFeedback's Bard answers) now reach it.
+    # its parts' generators (UltraFeedback's Bard answers) now reach it, as service terms to
+    # review (DESIGN §5: conditional by default).
     result = run("argilla/dpo-mix-7k", "--offline", "--format", "json")
     report = json.loads(result.stdout)
-    assert report["verdict"]["status"] == "prohibited"
+    assert report["verdict"]["status"] == "conditional"
+    assert any(c["id"] == "service-terms" and "Google-Generative-AI" in c["value"]
+               for c in report["verdict"]["condition_details"])  # fmt: skip
     assert any("is a dataset: it is judged as the fine-tuning data" in n
                for n in report["lineage"]["notes"])  # fmt: skip
     assert run("tatsu-lab/alpaca", "--offline").exit_code == 1

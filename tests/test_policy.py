@@ -97,6 +97,31 @@ def test_stances_switch_propagation(tmp_path: Path, shipped_kb: KnowledgeBase) -
     assert "service-terms" not in {c.id for c in lenient.verdict.conditions}
 
 
+def test_generator_terms_are_conditional_unless_a_stance_escalates(
+    tmp_path: Path, shipped_kb: KnowledgeBase
+) -> None:
+    # DESIGN §5: Zephyr-7B-beta was trained on UltraFeedback, which Bard helped write under
+    # Google's 2023 terms that forbid developing models with the service at all. By default
+    # that is a condition naming the terms and their version; the stance makes it prohibited.
+    zephyr = "HuggingFaceH4/zephyr-7b-beta"
+    default = check(zephyr, Policy())
+    assert default.verdict.status is Status.CONDITIONAL
+    values = {c.value for c in default.verdict.conditions if c.id == "service-terms"}
+    assert "LicenseRef-Google-Generative-AI-Terms (last modified 2023-03-14)" in values
+    assert all(v and v.endswith(")") for v in values)  # every one names its version
+    strict = check(
+        zephyr, policy(tmp_path, "stance: {generator_output_prohibitions_bind: true}\n", shipped_kb)
+    )
+    assert strict.verdict.status is Status.PROHIBITED
+    assert strict.verdict.drivers[0].rule_id == "stance-generator-output-prohibited"
+    # the stance escalates outright prohibitions only: OpenAI's competing-models clause stays
+    vicuna = check(
+        "lmsys/vicuna-13b-v1.5",
+        policy(tmp_path, "stance: {generator_output_prohibitions_bind: true}\n", shipped_kb),
+    )
+    assert vicuna.verdict.status is Status.CONDITIONAL
+
+
 def test_waivers_apply_until_they_expire(tmp_path: Path, shipped_kb: KnowledgeBase) -> None:
     body = """\
         waivers:

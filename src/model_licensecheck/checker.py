@@ -136,6 +136,7 @@ class Checker:
                 parsed.append((i, classify(text)))
             except LicensecheckError as exc:
                 out[i] = exc
+        self._pin_written_revisions([t for _, t in parsed])
         roots: list[tuple[int, Target, ArtifactFacts | str]] = []
         for i, target in parsed:
             try:
@@ -207,18 +208,34 @@ class Checker:
             policy=policy.source,
         )
 
+    def _pin_written_revisions(self, targets: Sequence[Target]) -> None:
+        """Pin targets written `org/name@revision` (or a `/tree/<revision>` address) to it."""
+        pins = {t.text.lower(): t.revision for t in targets if t.revision}
+        if pins:
+            from .resolve.hub import HubSource
+
+            for source in self.sources:
+                if isinstance(source, HubSource):
+                    source.revisions.update(pins)
+
     def _root_error(self, target: str, result: Lookup) -> LicensecheckError:
         if isinstance(result, Failed) and result.crash:
             return InternalError(f"{target}: {result.reason}")
         if isinstance(result, Failed):
             return ResolutionError(f"{target}: could not be read: {result.reason}", result.tip)
+        from .kb.query import did_you_mean  # close matches (kb/query.py), on this path only
+
+        hint = did_you_mean(self.kb, target)
         if self.offline:
             return ResolutionError(
-                f"{target}: not in the bundled knowledge base, and the Hub was not asked (offline)",
+                f"{target}: not in the bundled knowledge base, and the Hub was not asked "
+                f"(offline){hint}",
                 "drop --offline (and HF_HUB_OFFLINE), or check a local card or folder instead",
             )
         reason = getattr(result, "reason", "")
-        return InputError(f"{target}: no such model on the Hub or in the knowledge base ({reason})")
+        return InputError(
+            f"{target}: no such model on the Hub or in the knowledge base ({reason}){hint}"
+        )
 
 
 def _option(value: float | None, env: str, default: float) -> float:

@@ -113,13 +113,37 @@ def db_validate(kb_dir: Path | None) -> None:
 @db_group.command("stats")
 @_KB_OPTION
 @_JSON_OPTION
-def db_stats(kb_dir: Path | None, as_json: bool) -> None:
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the counts block README.md embeds.")  # fmt: skip
+def db_stats(kb_dir: Path | None, as_json: bool, as_markdown: bool) -> None:
     """Count what the knowledge base holds."""
-    from .kb.query import stats
+    from .kb.query import stats, stats_markdown
     from .report.jsonreport import dumps
 
     data = stats(_load(kb_dir))
     if as_json:
         click.echo(dumps(data), nl=False)
+    elif as_markdown:
+        click.echo(stats_markdown(data), nl=False)
     else:
         _print_mapping(data)
+
+
+@db_group.command("lint")
+@_KB_OPTION
+@_JSON_OPTION
+def db_lint(kb_dir: Path | None, as_json: bool) -> None:
+    """Find facts stated only in notes (generated data, a service, research-only or
+    non-commercial terms, a known id) and edges cited to another repo's page; exit 1 if any."""
+    from .kb.lint import lint
+    from .report.jsonreport import dumps
+
+    issues = lint(_load(kb_dir))
+    if as_json:
+        click.echo(dumps([i._asdict() for i in issues]), nl=False)
+    else:
+        for issue in issues:
+            click.echo(f"{issue.location}: [{issue.check}] {issue.entry}: {issue.message}")
+        click.echo(f"{len(issues)} issue(s)" if issues else "knowledge base lint: clean")
+    if issues:
+        sys.exit(ExitCode.GATE_FAILED)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..paths import StrPath, write_atomic
 
-FORMAT = 6
+FORMAT = 7
 Place = list[int]
 """[offset in the body, length, CRC-32]"""
 BUCKET_KEYS = 16

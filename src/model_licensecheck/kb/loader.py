@@ -155,7 +155,7 @@ class KnowledgeBase:
                 license_urls.setdefault(_norm_url(url), lic.id)
 
         for art in artifacts:
-            for ident in (art.id, *art.also_known_as):
+            for ident in (art.id, *art.also_known_as, *art.names):
                 other_id = artifact_ids.get(ident.lower())
                 if other_id is not None:
                     problems.append(Problem(art.file, f"id {ident!r} also names {other_id}",
@@ -277,6 +277,16 @@ class KnowledgeBase:
         art_id = self._map("artifact_ids").get(ident.lower())
         return self.artifacts[art_id] if art_id is not None else None
 
+    def licensor(self, ident: str) -> str | None:
+        """Who licenses an artifact: the knowledge base's `licensor` where it records one, else
+        the Hub organisation of a Hub id; None for ids with neither (kb:, services, local)."""
+        art = self.artifact(ident)
+        if art is not None and art.licensor:
+            return art.licensor.casefold()
+        if "/" in ident and ":" not in ident:
+            return ident.split("/", 1)[0].casefold()
+        return None
+
     def find_license(self, text: str) -> LicenseMatch | None:
         """A license entry named by an id, Hub id, alias or name."""
         keys = self._map("license_keys")
@@ -369,7 +379,7 @@ def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
         UpstreamFact(u["id"], Relation(u["relation"]), u["source"], u["line"], u["external"])
         for u in x["upstream"]
     )
-    tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources")}
+    tuples = {k: tuple(x[k]) for k in ("also_known_as", "aliases", "sources", "names")}
     return ArtifactEntry(**{**x, "kind": NodeKind(x["kind"]), "license": FactRef(**x["license"]),
                             "upstream": upstream, **tuples})  # fmt: skip
 

@@ -14,6 +14,7 @@ from .schema import (
     COPYLEFT,
     DATASET_RELATIONS,
     LICENSE_KINDS,
+    LINT_CHECKS,
     MODEL_RELATIONS,
     OPTIONAL_CLAUSES,
     OUTPUT_TRAINING,
@@ -40,7 +41,7 @@ def parse_license(data: Mapping[str, Any], c: Collector) -> LicenseEntry | None:
     """Validate one license file's content."""
     allowed = {
         "schema_version", "id", "name", "kind", "hf_ids", "aliases", "urls", "version",
-        "summary", "clauses", "clause_sources", "sources",
+        "summary", "clauses", "clause_sources", "sources", "retrieved",
     }  # fmt: skip
     named = data.get("id")
     f = Fields(data, c, named if isinstance(named, str) and named else None, allowed)
@@ -75,6 +76,7 @@ def parse_license(data: Mapping[str, Any], c: Collector) -> LicenseEntry | None:
         sources=sources,
         file=c.file,
         line=getattr(data, "line", 1),
+        retrieved=_retrieved(data, c, lic_id or None),
     )
     return entry if clauses is not None else None
 
@@ -138,9 +140,10 @@ def parse_artifacts(data: Mapping[str, Any], c: Collector, kind: NodeKind) -> li
 def _parse_artifact(
     data: Mapping[str, Any], c: Collector, kind: NodeKind, where: str
 ) -> ArtifactEntry | None:
-    common = {"id", "name", "also_known_as", "aliases", "sources", "notes"}
+    common = {"id", "name", "also_known_as", "aliases", "names", "sources", "notes", "reviewed",
+              "retrieved"}  # fmt: skip
     by_kind = {
-        NodeKind.MODEL: {"license", "upstream"},
+        NodeKind.MODEL: {"license", "upstream", "licensor"},
         NodeKind.DATASET: {"license", "upstream", "pretraining", "authored_by"},
         NodeKind.SERVICE: {"terms"},
     }
@@ -173,6 +176,15 @@ def _parse_artifact(
         if external and up_id and not re.match(_HUB_REPO, up_id):
             c.add("an external upstream must be a Hub repository id", ident, f"{name}.id")
         upstream.append(UpstreamFact(up_id, rel, src, getattr(raw, "line", 0), external))
+    reviewed: dict[str, str] = {}
+    for check, reason in f.get("reviewed", dict, {}).items():
+        if check not in LINT_CHECKS:
+            c.add(f"unknown lint check {check!r} (one of {', '.join(LINT_CHECKS)})", ident,
+                  f"reviewed.{check}")  # fmt: skip
+        elif not isinstance(reason, str) or not reason.strip():
+            c.add("must give the reason as text", ident, f"reviewed.{check}")
+        else:
+            reviewed[check] = reason
     authored = f.optional_text("authored_by")
     if authored is not None and authored not in AUTHORED_BY:
         c.add(f"must be one of {', '.join(AUTHORED_BY)}", ident, "authored_by")
@@ -192,6 +204,10 @@ def _parse_artifact(
         notes=f.optional_text("notes"),
         file=c.file,
         line=getattr(data, "line", 0),
+        licensor=f.optional_text("licensor"),
+        names=f.strings("names"),
+        reviewed=reviewed,
+        retrieved=_retrieved(data, c, ident),
     )
 
 
@@ -205,6 +221,21 @@ def _fact_ref(data: Mapping[str, Any], c: Collector, entry: str, key: str) -> Fa
     if len(c.problems) > before:
         return None
     return FactRef(ref_id, src, getattr(data, "line", 0))
+
+
+def _retrieved(data: Mapping[str, Any], c: Collector, entry: str | None) -> str | None:
+    """The date the entry's sources were read (`retrieved: 2026-12-06`), as ISO text."""
+    import datetime as dt
+
+    raw = data.get("retrieved")
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw.isoformat()
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        return raw
+    c.add("must be a date written YYYY-MM-DD", entry, "retrieved")
+    return None
 
 
 def _check_version(f: Fields) -> None:

@@ -13,6 +13,15 @@ COPYLEFT = ("none", "weak", "strong", "network")
 OUTPUT_TRAINING = ("allowed", "restricted", "prohibited")
 LICENSE_KINDS = ("license", "terms-of-service", "family")
 AUTHORED_BY = ("humans", "models", "mixed", "web")
+LINT_CHECKS = (
+    "notes-generated-data",
+    "notes-service",
+    "notes-research-only",
+    "notes-non-commercial",
+    "notes-known-id",
+    "edge-source-other-repo",
+)
+"""What `licensecheck db lint` checks (kb/lint.py); an entry's `reviewed:` may waive each."""
 
 MODEL_RELATIONS = frozenset(
     {
@@ -91,6 +100,8 @@ class LicenseEntry(NamedTuple):
     sources: tuple[str, ...]
     file: str
     line: int
+    retrieved: str | None = None
+    """When the sources were read (YYYY-MM-DD)."""
 
 
 class FactRef(NamedTuple):
@@ -129,6 +140,16 @@ class ArtifactEntry(NamedTuple):
     notes: str | None
     file: str
     line: int
+    licensor: str | None = None
+    """Who licenses the work, where its Hub organisation does not show it (DESIGN §4: a
+    licensor may relicense its own work)."""
+    reviewed: Mapping[str, str] = {}
+    """`db lint` checks a person reviewed for this entry, each with the reason it is fine."""
+    retrieved: str | None = None
+    """When the entry's sources were read (YYYY-MM-DD)."""
+    names: tuple[str, ...] = ()
+    """Names a user may give as the target (a project's name, a paper's name): looked up like
+    ids, never matched in card prose (a project name is often a common word)."""
 
     @property
     def location(self) -> str:

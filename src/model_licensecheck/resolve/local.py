@@ -35,6 +35,40 @@ class Target(NamedTuple):
     text: str
     kind: TargetKind
     path: str | None = None
+    revision: str | None = None
+    """For a Hub id written `org/name@revision` or as a `/tree/<revision>` address."""
+
+
+_HUB_HOSTS = ("https://huggingface.co/", "http://huggingface.co/", "https://hf.co/",
+              "http://hf.co/", "huggingface.co/", "hf.co/",
+              "https://www.huggingface.co/")  # fmt: skip
+_REPO_KINDS = ("datasets/", "models/")
+
+
+def hub_reference(text: str) -> tuple[str, str | None] | None:
+    """`(repo id, revision)` from a Hub address (`https://huggingface.co/org/name`,
+    `hf.co/datasets/org/name/tree/v1`) or an `org/name@revision`; None when `text` is neither.
+    A `/blob/<rev>/<file>` or `/resolve/...` address names the repo at that revision."""
+    lowered = text.lower()
+    host = next((h for h in _HUB_HOSTS if lowered.startswith(h)), None)
+    if host is not None:
+        rest = text[len(host) :].split("?", 1)[0].split("#", 1)[0].strip("/")
+        for kind in _REPO_KINDS:
+            if rest.startswith(kind):
+                rest = rest[len(kind) :]
+        parts = rest.split("/")
+        if len(parts) >= 4 and parts[2] in ("tree", "blob", "resolve", "commit"):
+            repo, revision = "/".join(parts[:2]), parts[3]
+        elif len(parts) in (1, 2):
+            repo, revision = "/".join(parts), None
+        else:
+            return None
+        return (repo, revision) if is_hub_id(repo) else None
+    if "@" in text and not text.startswith("@"):
+        repo, _, revision = text.partition("@")
+        if is_hub_id(repo) and revision and not any(c.isspace() for c in revision):
+            return repo, revision
+    return None
 
 
 def classify(text: str) -> Target:
@@ -54,6 +88,12 @@ def classify(text: str) -> Target:
         return Target(stripped, TargetKind.CARD, stripped)
     if os.path.exists(stripped):
         raise InputError(f"{stripped}: not a regular file or folder")
+    reference = hub_reference(stripped)
+    if reference is not None:
+        return Target(reference[0], TargetKind.HUB_ID, revision=reference[1])
+    if stripped.lower().startswith(("http://", "https://", "hf.co/", "huggingface.co/")):
+        raise InputError(f"{stripped}: not the address of a Hugging Face repository "
+                         "(https://huggingface.co/ORG/NAME)")  # fmt: skip
     looks_local = (
         stripped.startswith((".", "/", "~"))
         or stripped.count("/") > 1

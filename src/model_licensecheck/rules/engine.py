@@ -18,6 +18,7 @@ from ..model import (
     UnknownLicense,
     UnresolvedNode,
 )
+from .licensor import bypass_relicensed
 from .pathpattern import PathPattern
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def _fields(
         ancestor=node.id,
         license=entry.id if entry else (lic.raw or UNKNOWN_LICENSE),
         license_name=entry.name if entry else "an undetermined license",
+        license_version=(entry.version or "version not recorded") if entry else "",
         path=render_path(path, lineage.root),
         relation=path[-1].relation.value if path else "itself",
         reason=lic.reason if isinstance(lic, UnknownLicense) else "",
@@ -151,10 +153,9 @@ def _finding(
 
 def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> Evaluation:
     """Run every rule over the lineage; findings are sorted, worst first."""
-    by_child: dict[str, list[Edge]] = {}
-    for edge in lineage.edges:
-        by_child.setdefault(edge.child, []).append(edge)
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
+    # DESIGN §4: same-licensor weight edges do not carry the upstream's license (licensor.py).
+    by_child, relicensed = bypass_relicensed(lineage, kb, entries)
     walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
     via = root_via(lineage)
 
@@ -164,7 +165,7 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
             walks[key] = pattern.walk(start, by_child, via if start == lineage.root else None)
         return walks[key]
 
-    findings: dict[tuple[str, str], Finding] = {}
+    findings: dict[tuple[str, str], Finding] = {(f.rule_id, f.ancestor): f for f in relicensed}
     for rule in rules:
         if rule.type == "clause":
             for node_id, path in walk(rule.path, lineage.root).items():

@@ -23,8 +23,8 @@ _NODE_PREDICATES = ("license_known",)
 
 
 PLACEHOLDERS = frozenset(
-    {"subject", "ancestor", "license", "license_name", "path", "relation", "reason",
-     "declared", *CLAUSE_NAMES}
+    {"subject", "ancestor", "license", "license_name", "license_version", "path", "relation",
+     "reason", "declared", *CLAUSE_NAMES}
 )  # fmt: skip
 
 

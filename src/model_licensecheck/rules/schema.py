@@ -38,7 +38,10 @@ class Rule(NamedTuple):
 
 
 _RULE_SUFFIXES = (".yaml", ".yml")
-STANCES = {"share_alike_data_reaches_weights": "share-alike-data.yaml"}
+STANCES = {
+    "share_alike_data_reaches_weights": "share-alike-data.yaml",
+    "generator_output_prohibitions_bind": "generator-prohibitions.yaml",
+}
 """Policy stances that add a shipped rule file from `rules/stances/` when switched on."""
 
 

@@ -51,8 +51,9 @@ def _action(
         "no-derivatives": f"Do not distribute the model: {name} forbids sharing adaptations.",
         "no-output-training": (f"Do not use the outputs to train other models beyond what "
                                f"{name}{where} allows."),
-        "service-terms": (f"Review {name}{where}: data that trained the model came from {who}, "
-                          "whose terms restrict using outputs to build competing models."),
+        "service-terms": (f"Review {name}{_version(value)}{where}: data that trained the model "
+                          f"came from {who}, whose terms limit using their outputs to develop "
+                          "models."),
         "registration-required": f"Request access to or accept {name}{where} before use.",
         "commercial-terms": f"Read the commercial terms of {name}{where} before commercial use.",
         "license-conflict": (f"Correct the declared license: it is more permissive than "
@@ -61,3 +62,10 @@ def _action(
         "generator-terms-unknown": f"Find out the terms on outputs of {who}, which generated data.",
     }  # fmt: skip
     return actions.get(cond, f"Meet the condition {cond} of {name}{where} ({who}).")
+
+
+def _version(value: str | None) -> str:
+    """`, <version>` from a `service-terms` value written `<terms id> (<version>)`."""
+    if value and value.endswith(")") and " (" in value:
+        return ", " + value[value.index(" (") + 2 : -1]
+    return ""

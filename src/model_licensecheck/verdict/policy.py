@@ -42,6 +42,9 @@ class Stance(NamedTuple):
     share_alike_data_reaches_weights: bool = False
     service_terms_bind_downstream: bool = True
     quantization_is_derivative: bool = True
+    generator_output_prohibitions_bind: bool = False
+    """Terms of a data generator that forbid training on its outputs make the verdict
+    `prohibited` (rules/stances/generator-prohibitions.yaml); by default a condition."""
 
 
 class Waiver(NamedTuple):
