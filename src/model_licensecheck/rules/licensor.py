@@ -48,6 +48,7 @@ def bypass_relicensed(
             if (
                 edge.relation in WEIGHT_RELATIONS
                 and isinstance(lineage.nodes[parent], Node)  # read: its own upstream is known
+                and not lineage.nodes[parent].incomplete  # ... and read whole
                 and lineage.nodes[parent].kind is NodeKind.MODEL
                 and (theirs := entries.get(parent)) is not None
                 and theirs.id != mine.id  # relicensed; the same license is simply carried
