@@ -27,6 +27,8 @@ class TargetKind(StrEnum):
     CONFIG = "config"
     MERGE_CONFIG = "merge-config"
     FOLDER = "folder"
+    GGUF = "gguf"
+    OLLAMA = "ollama"
 
 
 class Target(NamedTuple):
@@ -42,11 +44,15 @@ def classify(text: str) -> Target:
     stripped = text.strip()
     if not stripped:
         raise InputError("empty target: give a Hugging Face id, a card, a config or a folder")
+    if stripped.startswith("ollama:"):
+        return Target(stripped, TargetKind.OLLAMA)
     # os.path, not pathlib: classifying a Hub id is on every run's start-up path (paths.py).
     if os.path.isdir(stripped):
         return Target(stripped, TargetKind.FOLDER, stripped)
     if os.path.isfile(stripped):
         name = os.path.basename(stripped).lower()
+        if name.endswith(".gguf"):
+            return Target(stripped, TargetKind.GGUF, stripped)
         if name.endswith((".json",)):
             return Target(stripped, TargetKind.CONFIG, stripped)
         if name.endswith((".yml", ".yaml")):
@@ -57,6 +63,7 @@ def classify(text: str) -> Target:
     looks_local = (
         stripped.startswith((".", "/", "~"))
         or stripped.count("/") > 1
+        or stripped.lower().endswith(".gguf")
         or (stripped.lower().endswith((".md", ".json", ".yml", ".yaml")) and "/" not in stripped)
     )
     if looks_local:
@@ -93,9 +100,17 @@ def local_facts(target: Target, kb: "KnowledgeBase") -> ArtifactFacts:
     from .card import card_claims, parse_card
     from .config import config_claims, merge_claims
 
+    if target.kind is TargetKind.OLLAMA:
+        from .ollama import ollama_facts
+
+        return ollama_facts(target.text.removeprefix("ollama:"), kb)
     assert target.path is not None
     path = Path(target.path)
     root_id = target.text.rstrip("/") or target.text
+    if target.kind is TargetKind.GGUF:
+        from .gguf import gguf_facts, read_header
+
+        return gguf_facts(read_header(target.path, target.text), target.text, root_id, kb)
     if target.kind is TargetKind.FOLDER:
         return _folder_facts(path, root_id, kb)
     text = read_text(path, target.text)
