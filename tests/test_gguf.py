@@ -156,17 +156,17 @@ def test_an_older_gguf_without_license_or_lineage_keys_is_unknown(
     assert "general.base_model.*" in notes
 
 
-def test_a_declared_license_alone_does_not_make_a_gguf_allowed(
+def test_a_header_with_only_a_license_is_judged_like_a_card_that_names_no_base(
     tmp_path: Path, offline_checker: Checker
 ) -> None:
-    # Without a source or base model the weights' origin is recorded nowhere: the header's own
-    # license is not enough.
-    path = write_gguf(tmp_path / "old.gguf", {"general.license": "mit"})
+    # The header's license is the converter's copy of the card's; with no source or base
+    # recorded it stands alone, as a card's does, and the notes say what is missing.
+    path = write_gguf(tmp_path / "m.gguf", {"general.license": "cc-by-nc-4.0"})
     result = offline_checker.check(str(path))
-    assert result.verdict.status is Status.UNKNOWN
-    (edge,) = result.lineage.edges
-    assert edge.parent.endswith("#source-not-recorded")
-    assert any("neither the repository" in n for n in result.lineage.notes)
+    assert result.lineage.edges == ()
+    assert result.verdict.status is Status.PROHIBITED
+    notes = " ".join(result.lineage.notes)
+    assert "neither the repository" in notes and "general.base_model.*" in notes
 
 
 def test_an_older_gguf_falls_back_to_its_name(tmp_path: Path, offline_checker: Checker) -> None:

@@ -52,8 +52,6 @@ _KEPT = frozenset({
 _KEPT_PREFIXES = ("general.base_model.", "general.dataset.")
 _SOURCE_KEYS = ("general.source.huggingface.repository", "general.source.repo_url",
                 "general.source.url")  # fmt: skip
-UNRECORDED_SOURCE = "#source-not-recorded"
-"""Marks the stand-in ancestor of a GGUF whose header names neither a source nor a base."""
 MAX_LISTED = 64
 """Base models or datasets read from one header (`general.*.count` beyond is noted)."""
 
@@ -309,15 +307,9 @@ def gguf_facts(header: GGUFHeader, where: str, root_id: str, kb: "KnowledgeBase"
     if not bases and "general.base_model.count" not in meta:
         missing.append("general.base_model.*")
     if source is None and not bases:
-        # Whose weights these are is recorded nowhere: fail closed on an ancestor that stands
-        # for them, rather than trust the header's own license alone.
-        unknown = f"{root_id}{UNRECORDED_SOURCE}"
-        edges.append(EdgeClaim(unknown, NodeKind.MODEL, Relation.QUANTIZED,
-                               Evidence(SourceKind.CONFIG, where, "no source or base model key",
-                                        Confidence.INFERRED)))  # fmt: skip
         notes.append(
             f"{where}: the header records neither the repository the weights were converted "
-            f"from nor a base model, so they stand as {unknown}, whose license is unknown."
+            "from nor a base model; only its own license claim speaks for them."
         )
     for _i, key, value, ident in _listed(meta, "dataset", where, notes):
         ident = ident or _known(value, kb, NodeKind.DATASET) or value
