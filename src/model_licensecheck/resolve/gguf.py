@@ -284,7 +284,7 @@ def gguf_facts(header: GGUFHeader, where: str, root_id: str, kb: "KnowledgeBase"
     model_name = text("general.name")
     if source is None:
         missing.append(" / ".join(_SOURCE_KEYS))
-        art = _known(model_name, kb) if model_name else None
+        art = known_model(model_name, kb) if model_name else None
         if art is not None and model_name is not None:
             source, source_key = art, "general.name"
             said_name = ev("general.name", model_name, Confidence.INFERRED)
@@ -301,7 +301,7 @@ def gguf_facts(header: GGUFHeader, where: str, root_id: str, kb: "KnowledgeBase"
     bases = _listed(meta, "base_model", where, notes)
     relation = Relation.MERGE if len(bases) > 1 else Relation.FINETUNE
     for _i, key, value, ident in bases:
-        ident = ident or _known(value, kb) or value
+        ident = ident or known_model(value, kb) or value
         conf = Confidence.DECLARED if key.endswith("repo_url") else Confidence.INFERRED
         edges.append(EdgeClaim(ident, NodeKind.MODEL, relation, ev(key, value, conf), source))
     if not bases and "general.base_model.count" not in meta:
@@ -312,7 +312,7 @@ def gguf_facts(header: GGUFHeader, where: str, root_id: str, kb: "KnowledgeBase"
             "from nor a base model; only its own license claim speaks for them."
         )
     for _i, key, value, ident in _listed(meta, "dataset", where, notes):
-        ident = ident or _known(value, kb, NodeKind.DATASET) or value
+        ident = ident or known_model(value, kb, NodeKind.DATASET) or value
         conf = Confidence.DECLARED if key.endswith("repo_url") else Confidence.INFERRED
         edges.append(EdgeClaim(ident, NodeKind.DATASET, None, ev(key, value, conf), source))
     quant = quantization(header)
@@ -356,7 +356,7 @@ def _listed(
     return out
 
 
-def _known(name: str, kb: "KnowledgeBase", kind: NodeKind = NodeKind.MODEL) -> str | None:
+def known_model(name: str, kb: "KnowledgeBase", kind: NodeKind = NodeKind.MODEL) -> str | None:
     """A knowledge-base id for a display name ("Llama 2 7b Hf" after gguf-py's title-casing),
     matched by the whole name against ids and aliases."""
     art = kb.artifact(name.replace(" ", "-")) or kb.aliases.get(" ".join(tokens(name)))

@@ -178,13 +178,25 @@ def _folder_facts(folder: "Path", root_id: str, kb: "KnowledgeBase") -> Artifact
                 claim = LicenseClaim(None, Evidence(SourceKind.USER, f"{where}:1"))
             claim = claim._replace(text=text, text_location=f"{where}:1")
             break
-    if not read_any:
+    from .claims import stricter_claim
+    from .weightfiles import weight_file_claims
+
+    weights = weight_file_claims(folder, root_id, kb)
+    if not (read_any or weights.read_any):
         raise InputError(
-            f"{root_id}: no README.md, config.json, adapter_config.json or merge config in this "
-            "folder"
+            f"{root_id}: no README.md, config.json, adapter_config.json, merge config, GGUF or "
+            "safetensors file in this folder"
         )
     if claim is None or (claim.raw is None and claim.text is None):
         notes.append(f"{root_id}: no model card with a `license:` field was found.")
+        claim = None
+    edges += weights.edges
+    notes += weights.notes
+    said_by = "the model card"
+    for other, where in weights.licenses:
+        claim, note = stricter_claim(claim, other, (said_by, where), root_id, kb)
+        said_by = where if claim is other else said_by
+        notes += [note] if note else []
     return _facts(root_id, claim, edges, notes)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
 from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
+from .claims import stricter_claim
 from .gguf import gguf_facts, read_header
 from .interface import ArtifactFacts, EdgeClaim, LicenseClaim
 
@@ -153,7 +154,11 @@ def ollama_facts(text: str, kb: "KnowledgeBase", folder: str | None = None) -> A
         location = f"{layer.where}:1"
         by_text = LicenseClaim(None, Evidence(SourceKind.CONFIG, location), text=body,
                                text_location=location)  # fmt: skip
-        claim, note = _stricter(claim, by_text, root_id, kb)
+        if claim is not None and claim.text is None:
+            # Unsettled by its own fields, the header's claim is read through the text.
+            claim = claim._replace(text=body, text_location=location)
+        names = ("the GGUF header", "the license layer's text")
+        claim, note = stricter_claim(claim, by_text, names, root_id, kb)
         notes += [note] if note else []
         if len(texts) > 1:
             notes.append(f"{root_id}: {len(texts)} license layers; the license is read from "
@@ -175,38 +180,6 @@ def ollama_facts(text: str, kb: "KnowledgeBase", folder: str | None = None) -> A
                 notes.append(f"{root_id}: Modelfile parameters: {', '.join(sorted(params))}.")
     return facts._replace(license=claim, edges=tuple(edges), notes=tuple(notes),
                           name=facts.name or name.short)  # fmt: skip
-
-
-def _stricter(
-    header: LicenseClaim | None, layer: LicenseClaim, root_id: str, kb: "KnowledgeBase"
-) -> tuple[LicenseClaim, str | None]:
-    """The GGUF header's license claim or the license layer's, whichever the verdict can rely
-    on; where both map to different licenses, the stricter one, with a note showing both."""
-    from ..kb.schema import strictness
-    from ..model import KnownLicense
-    from .licenses import normalize
-
-    if header is None:
-        return layer, None
-    a, b = normalize(header, kb), normalize(layer, kb)
-    if not isinstance(b, KnownLicense):
-        return header._replace(text=layer.text, text_location=layer.text_location), None
-    if not isinstance(a, KnownLicense):
-        return layer, (
-            f"{root_id}: the GGUF header's license ({a.raw or 'none'}) is not one "
-            f"this tool knows; the license layer's text names {b.id}, which is used."
-        )
-    if a.id == b.id:
-        return header, None
-    ea, eb = kb.licenses.get(a.id), kb.licenses.get(b.id)
-    ra = strictness(ea.clauses) if ea else None
-    rb = strictness(eb.clauses) if eb else None
-    use_layer = ra is None or (rb is not None and rb >= ra)
-    note = (
-        f"{root_id}: the GGUF header declares {a.id} but the license layer's text is "
-        f"{b.id}; the verdict uses the stricter, {b.id if use_layer else a.id}."
-    )
-    return (layer if use_layer else header), note
 
 
 def _layers(manifest_path: str, root: str, root_id: str) -> list[_Layer]:
