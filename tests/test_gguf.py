@@ -277,3 +277,18 @@ def test_the_cli_says_one_line_and_exits_2(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"licensecheck: error: {path}: not a GGUF file (it does not start with 'GGUF')"
     ]
+
+
+def test_sarif_points_at_the_gguf_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline_checker: Checker
+) -> None:
+    from model_licensecheck.report.sarif import location
+
+    monkeypatch.chdir(tmp_path)
+    write_gguf(tmp_path / "m.gguf", {"general.license": "apache-2.0",
+                                      "general.source.url": LLAMA2_URL})  # fmt: skip
+    result = offline_checker.check("m.gguf")
+    finding = next(f for f in result.findings if f.rule_id == "license-conflict-weights")
+    assert location(result, finding) == {
+        "physicalLocation": {"artifactLocation": {"uri": "m.gguf", "uriBaseId": "%SRCROOT%"}}
+    }
