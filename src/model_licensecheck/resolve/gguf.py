@@ -119,15 +119,19 @@ class _Reader:
     def skip_strings(self, n: int) -> None:
         """Skip `n` length-prefixed strings (a tokenizer's vocabulary): the common case, kept
         to one tight loop over the buffer."""
-        length = struct.Struct(self.order + "Q")
+        unpack_from = struct.Struct(self.order + "Q").unpack_from
         while n:
-            buf, pos, end = self.buf, self.pos, len(self.buf)
-            while n and pos + 8 <= end:
-                size = length.unpack_from(buf, pos)[0]
-                if pos + 8 + size > end:
+            buf, pos = self.buf, self.pos
+            end = len(buf)
+            limit = end - 8
+            left = n
+            while left and pos <= limit:
+                nxt = pos + 8 + unpack_from(buf, pos)[0]
+                if nxt > end:
                     break
-                pos += 8 + size
-                n -= 1
+                pos = nxt
+                left -= 1
+            n = left
             self.pos = pos
             if n:  # the next string crosses the buffer's end: read on, checking bounds
                 size = int(self.unpack("Q"))
