@@ -292,3 +292,25 @@ def test_sarif_points_at_the_gguf_file(
     assert location(result, finding) == {
         "physicalLocation": {"artifactLocation": {"uri": "m.gguf", "uriBaseId": "%SRCROOT%"}}
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "dataset", "expected"),
+    [
+        ("meta-llama/Llama-2-7b-hf", False, "meta-llama/Llama-2-7b-hf"),
+        (LLAMA2_URL, False, "meta-llama/Llama-2-7b-hf"),
+        (LLAMA2_URL + "/tree/main", False, "meta-llama/Llama-2-7b-hf"),
+        ("https://hf.co/org/name.git", False, "org/name"),
+        ("https://huggingface.co/datasets/org/data", True, "org/data"),
+        ("https://huggingface.co/datasets/org/data", False, None),
+        (LLAMA2_URL, True, None),
+        ("https://huggingface.co/spaces/org/demo", False, None),
+        ("https://github.com/org/name", False, None),
+        ("Llama 2 7b Hf", False, None),
+        ("https://huggingface.co/org", False, None),
+    ],
+)
+def test_hub_ids_from_header_values(text: str, dataset: bool, expected: str | None) -> None:
+    from model_licensecheck.resolve.gguf import hub_id_of
+
+    assert hub_id_of(text, dataset) == expected

@@ -230,6 +230,11 @@ _HF_URL = re.compile(
 )
 
 
+_NOT_REPOS = frozenset({"spaces", "docs", "blog", "papers", "collections", "organizations",
+                        "models", "datasets", "api", "settings", "learn", "posts"})  # fmt: skip
+"""First path segments of huggingface.co addresses that are not `ORG/NAME` model repos."""
+
+
 def hub_id_of(text: str, dataset: bool = False) -> str | None:
     """The Hub id that `text` names: an id, or a huggingface.co address of the right kind."""
     text = text.strip()
@@ -239,7 +244,7 @@ def hub_id_of(text: str, dataset: bool = False) -> str | None:
     if m is None or bool(m.group(1)) != dataset:
         return None
     ident = m.group(2)
-    if ident.split("/")[1] in ("tree", "blob", "resolve"):
+    if ident.split("/")[0].lower() in _NOT_REPOS:
         return None
     return ident if is_hub_id(ident) else None
 
