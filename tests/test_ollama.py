@@ -234,3 +234,28 @@ def test_audit_ollama_without_a_models_folder_exits_2(
         f"licensecheck: error: {tmp_path / 'nowhere'}: no Ollama models folder here (no "
         "manifests/ inside; set OLLAMA_MODELS)"
     ]
+
+
+def test_a_projector_layer_is_weights_of_unknown_license(
+    models: Path, offline_checker: Checker
+) -> None:
+    projector = _blob(models, b"GGUF projector")
+    install(models, "vision", {"general.source.url": "https://huggingface.co/mistralai/Mistral-7B-v0.1",
+                               "general.license": "apache-2.0"}, licenses=(),
+            extra_layers=(("application/vnd.ollama.image.projector", projector),))  # fmt: skip
+    result = offline_checker.check("ollama:vision")
+    assert result.verdict.status is Status.UNKNOWN
+    assert ("ollama:vision:latest#projector-1", Relation.MERGE) in {
+        (e.parent, e.relation) for e in result.lineage.edges
+    }
+
+
+def test_a_manifest_with_too_many_layers_is_refused(models: Path) -> None:
+    install(models, "many", {})
+    path = models / "manifests/registry.ollama.ai/library/many/latest"
+    data = json.loads(path.read_text())
+    data["layers"] *= 100
+    path.write_text(json.dumps(data))
+    result = run("ollama:many", "--offline")
+    assert result.exit_code == 2
+    assert "layers (more than 64); refused" in result.stderr

@@ -21,6 +21,8 @@ DEFAULT_NAMESPACE = "library"
 DEFAULT_TAG = "latest"
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_TEXT_BYTES = 5 * 1024 * 1024
+MAX_LAYERS = 64
+"""Layers in one manifest (models have a handful: model, license, template, params, system)."""
 
 MODEL = "application/vnd.ollama.image.model"
 LICENSE = "application/vnd.ollama.image.license"
@@ -166,13 +168,16 @@ def ollama_facts(text: str, kb: "KnowledgeBase", folder: str | None = None) -> A
     else:
         notes.append(f"{root_id}: the manifest has no license layer.")
     edges = list(facts.edges)
-    for i, layer in enumerate(x for x in layers if x.media_type == ADAPTER):
-        # An adapter layer changes the weights; what it was trained from is not recorded.
-        edges.append(EdgeClaim(f"{root_id}#adapter-{i + 1}", NodeKind.MODEL, Relation.ADAPTER,
-                               Evidence(SourceKind.CONFIG, layer.where, ADAPTER,
-                                        Confidence.DECLARED)))  # fmt: skip
-        notes.append(f"{root_id}: an adapter layer ({layer.where}) is applied to the weights; "
-                     "its license is not recorded, so it stays unknown.")  # fmt: skip
+    # Adapter and projector layers are weights too, whose license the manifest does not
+    # record: each stands as an unresolved ancestor, so the verdict cannot be `allowed`.
+    for media, kind, relation in ((ADAPTER, "adapter", Relation.ADAPTER),
+                                  (PROJECTOR, "projector", Relation.MERGE)):  # fmt: skip
+        for i, layer in enumerate(x for x in layers if x.media_type == media):
+            edges.append(EdgeClaim(f"{root_id}#{kind}-{i + 1}", NodeKind.MODEL, relation,
+                                   Evidence(SourceKind.CONFIG, layer.where, media,
+                                            Confidence.DECLARED)))  # fmt: skip
+            notes.append(f"{root_id}: an {kind} layer ({layer.where}) adds weights whose "
+                         "license is not recorded, so it stays unknown.")  # fmt: skip
     for layer in layers:
         if layer.media_type == PARAMS:
             params = _json(_text(layer), layer.where)
@@ -189,6 +194,8 @@ def _layers(manifest_path: str, root: str, root_id: str) -> list[_Layer]:
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list):
         raise InputError(f"{where}: `layers` must be a list")
+    if len(raw_layers) > MAX_LAYERS:
+        raise InputError(f"{where}: {len(raw_layers)} layers (more than {MAX_LAYERS}); refused")
     out: list[_Layer] = []
     for i, raw in enumerate(raw_layers):
         if not isinstance(raw, dict):
