@@ -144,6 +144,16 @@ def test_license_other_maps_through_its_name(tmp_path: Path, offline_checker: Ch
     assert own.matched_by == "license_name"
 
 
+def test_an_address_in_the_license_key_maps_as_a_link(
+    tmp_path: Path, offline_checker: Checker
+) -> None:
+    path = write_gguf(tmp_path / "m.gguf", {"general.license": "https://ai.meta.com/llama/license/",
+                                             "general.source.url": LLAMA2_URL})  # fmt: skip
+    own = offline_checker.check(str(path)).lineage.nodes[str(path)].license
+    assert isinstance(own, KnownLicense) and own.id == "LicenseRef-Llama-2-Community"
+    assert own.matched_by == "license_link"
+
+
 def test_an_older_gguf_without_license_or_lineage_keys_is_unknown(
     tmp_path: Path, offline_checker: Checker
 ) -> None:

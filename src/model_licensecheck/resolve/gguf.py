@@ -273,6 +273,8 @@ def gguf_facts(header: GGUFHeader, where: str, root_id: str, kb: "KnowledgeBase"
 
     raw, name, link = text("general.license"), text("general.license.name"), None
     link = text("general.license.link")
+    if raw and raw.lower().startswith(("http://", "https://")) and not link:
+        raw, link = "other", raw  # an address in the id's place: map it as a license_link
     claim: LicenseClaim | None = None
     if raw or name or link:
         key = "general.license" if raw else "general.license.name" if name else (
