@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import gguf
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model_licensecheck.errors import InputError
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from model_licensecheck.checker import Checker
+    from model_licensecheck.kb.loader import KnowledgeBase
     from model_licensecheck.model import CheckResult
 
 LLAMA2 = "meta-llama/Llama-2-7b-hf"
@@ -324,3 +325,68 @@ def test_hub_ids_from_header_values(text: str, dataset: bool, expected: str | No
     from model_licensecheck.resolve.gguf import hub_id_of
 
     assert hub_id_of(text, dataset) == expected
+
+
+# -- fuzzing (slow: 10,000 examples each, as tests/test_fuzz.py does for the other parsers) --
+
+_KEYS = [
+    "general.license", "general.license.name", "general.license.link", "general.name",
+    "general.source.url", "general.source.repo_url", "general.source.huggingface.repository",
+    "general.base_model.count", "general.base_model.0.repo_url", "general.base_model.0.name",
+    "general.base_model.0.organization", "general.dataset.count", "general.dataset.0.repo_url",
+    "general.dataset.1.name", "general.file_type", "general.quantized_by", "tokenizer.x",
+]  # fmt: skip
+_SAMPLES = ["mit", "other", "llama2", LLAMA2_URL, "a/b", "", "Llama 2 7b Hf",
+            "https://huggingface.co/datasets/x/y"]  # fmt: skip
+_TEXTS = st.sampled_from(_SAMPLES) | st.text(max_size=20)
+
+
+@st.composite
+def _kv(draw: st.DrawFn) -> bytes:
+    key = draw(st.sampled_from(_KEYS) | st.text(max_size=12)).encode()
+    out = struct.pack("<Q", len(key)) + key
+    vtype = draw(st.integers(0, 13))
+    if vtype == 8:
+        text = draw(_TEXTS).encode()
+        return out + struct.pack("<IQ", 8, len(text)) + text
+    if vtype == 9:
+        items = draw(st.lists(_TEXTS, max_size=4))
+        body = b"".join(struct.pack("<Q", len(t.encode())) + t.encode() for t in items)
+        return out + struct.pack("<IIQ", 9, 8, len(items)) + body
+    fmt = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q",
+           12: "d"}.get(vtype)  # fmt: skip
+    if fmt is None:
+        return out + struct.pack("<I", vtype)
+    value = draw(st.integers(0, 1)) if fmt == "?" else draw(st.integers(0, 100))
+    return out + struct.pack("<I", vtype) + struct.pack("<" + fmt, value)
+
+
+_FUZZ_FILE: list[Path] = []
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(st.lists(_kv(), max_size=8), st.integers(-1, 3), st.binary(max_size=8), st.data())
+def test_fuzzed_headers_end_in_facts_or_an_input_error(
+    tmp_path_factory: pytest.TempPathFactory,
+    shipped_kb: KnowledgeBase,
+    kvs: list[bytes],
+    extra_count: int,
+    noise: bytes,
+    data: st.DataObject,
+) -> None:
+    from model_licensecheck.resolve.gguf import gguf_facts
+
+    raw = _header(max(0, len(kvs) + extra_count), b"".join(kvs)) + noise
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    if not _FUZZ_FILE:
+        _FUZZ_FILE.append(tmp_path_factory.mktemp("fuzz") / "f.gguf")
+    _FUZZ_FILE[0].write_bytes(raw)
+    try:
+        header = read_header(str(_FUZZ_FILE[0]), "f.gguf")
+    except InputError:
+        return
+    facts = gguf_facts(header, "f.gguf", "f.gguf", shipped_kb)
+    assert all(e.evidence.location.startswith("f.gguf") for e in facts.edges)
