@@ -37,6 +37,13 @@ HEAVY = (
     "model_licensecheck.cli_db",
     "model_licensecheck.yamlio",  # YAML and its validation load only when YAML is read
     "model_licensecheck.validation",
+    "gguf",  # local weight files: read only when a target names one
+    "numpy",
+    "model_licensecheck.resolve.gguf",
+    "model_licensecheck.resolve.ollama",
+    "model_licensecheck.resolve.safetensors",
+    "model_licensecheck.resolve.weightfiles",
+    "model_licensecheck.resolve.claims",
 )
 
 _PROBE = """

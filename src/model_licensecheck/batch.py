@@ -73,15 +73,20 @@ def read_manifest(path: Path) -> list[ManifestEntry]:
     """A text list of targets, a YAML list (strings or {id, revision, notes}), or a folder
     whose subfolders are local model folders."""
     if path.is_dir():
+        from .resolve.weightfiles import has_weight_files
+
         entries = [
             ManifestEntry(str(sub))
             for sub in sorted(path.iterdir())
             if sub.is_dir() and not sub.name.startswith(".")
-            and any((sub / n).is_file() for n in (*CARD_NAMES, "config.json",
-                                                   "adapter_config.json"))
+            and (any((sub / n).is_file() for n in (*CARD_NAMES, "config.json",
+                                                    "adapter_config.json"))
+                 or has_weight_files(sub))
         ]  # fmt: skip
         if not entries:
-            raise InputError(f"{path}: no model folders (with a README.md or config) inside")
+            raise InputError(
+                f"{path}: no model folders (with a README.md, config or weight file) inside"
+            )
         return entries
     try:
         if path.stat().st_size > MAX_CARD_BYTES:

@@ -18,20 +18,33 @@ if TYPE_CHECKING:
 
 
 @click.command("audit")
-@click.argument("manifest", type=PathType(exists=True))
+@click.argument("manifest", type=PathType(exists=True), required=False)
+@click.option("--ollama", is_flag=True,
+              help="Also audit every Ollama model installed under $OLLAMA_MODELS (default "
+              "~/.ollama/models).")  # fmt: skip
 @click.option("--reports", "reports_dir", type=PathType(file_okay=False),
               help="Also write each model's reports (in every asked-for format) and a "
               "summary.json into this folder.")  # fmt: skip
 @check_options
-def audit_command(manifest: Path, reports_dir: Path | None, **params: Any) -> None:
+def audit_command(
+    manifest: Path | None, ollama: bool, reports_dir: Path | None, **params: Any
+) -> None:
     """Audit every model a MANIFEST lists: a text file of ids, a YAML list (with revisions
-    and notes), or a folder of model folders. One summary, one exit code."""
-    from .batch import read_manifest, run_audit
+    and notes), or a folder of model folders; with --ollama, every installed Ollama model.
+    One summary, one exit code."""
+    from .batch import ManifestEntry, read_manifest, run_audit
     from .report.audit import audit_dict, audit_table, write_model_reports
 
+    if manifest is None and not ollama:
+        raise click.UsageError("give a MANIFEST, --ollama, or both")
     checker = make_checker(params)
     try:
-        result = run_audit(checker, read_manifest(manifest))
+        entries = read_manifest(manifest) if manifest is not None else []
+        if ollama:
+            from .resolve.ollama import installed
+
+            entries += [ManifestEntry(target) for target in installed()]
+        result = run_audit(checker, entries)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)

@@ -270,7 +270,7 @@ class Subject(NamedTuple):
 
     target: str
     kind: str
-    """hub-id, card, config, folder."""
+    """hub-id, card, config, merge-config, folder, gguf, ollama."""
     node_id: str
 
 

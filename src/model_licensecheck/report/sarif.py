@@ -22,7 +22,7 @@ FINGERPRINT_KEY = "modelLicensecheck/v1"
 HUB_BASE_ID = "HUGGINGFACE"
 HUB_URL = "https://huggingface.co/"
 
-LOCAL_KINDS = frozenset({"card", "folder", "config", "merge-config"})
+LOCAL_KINDS = frozenset({"card", "folder", "config", "merge-config", "gguf"})
 """Subject kinds that are files in the user's repository, so evidence lines can be pointed at."""
 
 _LEVELS = {
@@ -33,6 +33,8 @@ _LEVELS = {
 }
 
 _LOCATION = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
+_HEADER_KEY = re.compile(r"^(?P<path>.+\.(?:gguf|safetensors)):(?P<key>[\w.]+)$", re.IGNORECASE)
+"""Evidence from a weight file's header is `FILE:KEY` (a key, not a line)."""
 
 
 def level(status: Status) -> str:
@@ -86,7 +88,8 @@ def location(result: CheckResult, finding: Finding) -> dict[str, Any]:
     if not local:
         return _subject_location(result)
     match = _LOCATION.match(local[0].location)
-    path = match.group("path") if match else local[0].location
+    keyed = _HEADER_KEY.match(local[0].location)
+    path = match.group("path") if match else keyed.group("path") if keyed else local[0].location
     uri, relative = _file_uri(path)
     physical: dict[str, Any] = {"artifactLocation": _artifact(uri, relative)}
     if match and int(match.group("line")) >= 1:

@@ -27,6 +27,8 @@ class TargetKind(StrEnum):
     CONFIG = "config"
     MERGE_CONFIG = "merge-config"
     FOLDER = "folder"
+    GGUF = "gguf"
+    OLLAMA = "ollama"
 
 
 class Target(NamedTuple):
@@ -76,11 +78,15 @@ def classify(text: str) -> Target:
     stripped = text.strip()
     if not stripped:
         raise InputError("empty target: give a Hugging Face id, a card, a config or a folder")
+    if stripped.startswith("ollama:"):
+        return Target(stripped, TargetKind.OLLAMA)
     # os.path, not pathlib: classifying a Hub id is on every run's start-up path (paths.py).
     if os.path.isdir(stripped):
         return Target(stripped, TargetKind.FOLDER, stripped)
     if os.path.isfile(stripped):
         name = os.path.basename(stripped).lower()
+        if name.endswith(".gguf"):
+            return Target(stripped, TargetKind.GGUF, stripped)
         if name.endswith((".json",)):
             return Target(stripped, TargetKind.CONFIG, stripped)
         if name.endswith((".yml", ".yaml")):
@@ -97,6 +103,7 @@ def classify(text: str) -> Target:
     looks_local = (
         stripped.startswith((".", "/", "~"))
         or stripped.count("/") > 1
+        or stripped.lower().endswith(".gguf")
         or (stripped.lower().endswith((".md", ".json", ".yml", ".yaml")) and "/" not in stripped)
     )
     if looks_local:
@@ -133,9 +140,17 @@ def local_facts(target: Target, kb: "KnowledgeBase") -> ArtifactFacts:
     from .card import card_claims, parse_card
     from .config import config_claims, merge_claims
 
+    if target.kind is TargetKind.OLLAMA:
+        from .ollama import ollama_facts
+
+        return ollama_facts(target.text.removeprefix("ollama:"), kb)
     assert target.path is not None
     path = Path(target.path)
     root_id = target.text.rstrip("/") or target.text
+    if target.kind is TargetKind.GGUF:
+        from .gguf import gguf_facts, read_header
+
+        return gguf_facts(read_header(target.path, target.text), target.text, root_id, kb)
     if target.kind is TargetKind.FOLDER:
         return _folder_facts(path, root_id, kb)
     text = read_text(path, target.text)
@@ -203,13 +218,25 @@ def _folder_facts(folder: "Path", root_id: str, kb: "KnowledgeBase") -> Artifact
                 claim = LicenseClaim(None, Evidence(SourceKind.USER, f"{where}:1"))
             claim = claim._replace(text=text, text_location=f"{where}:1")
             break
-    if not read_any:
+    from .claims import stricter_claim
+    from .weightfiles import weight_file_claims
+
+    weights = weight_file_claims(folder, root_id, kb)
+    if not (read_any or weights.read_any):
         raise InputError(
-            f"{root_id}: no README.md, config.json, adapter_config.json or merge config in this "
-            "folder"
+            f"{root_id}: no README.md, config.json, adapter_config.json, merge config, GGUF or "
+            "safetensors file in this folder"
         )
     if claim is None or (claim.raw is None and claim.text is None):
         notes.append(f"{root_id}: no model card with a `license:` field was found.")
+        claim = None
+    edges += weights.edges
+    notes += weights.notes
+    said_by = "the model card"
+    for other, where in weights.licenses:
+        claim, note = stricter_claim(claim, other, (said_by, where), root_id, kb)
+        said_by = where if claim is other else said_by
+        notes += [note] if note else []
     return _facts(root_id, claim, edges, notes)
 
 
