@@ -100,7 +100,8 @@ def test_bad_cards(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("front", "message"),
     [
-        ("license: [a, b]", "`license` must be a string, not a list"),
+        ("license: {a: 1}", "`license` must be a string or a list of strings, not a mapping"),
+        ("license: [a, 1]", "`license` must be a string or a list of strings, not a list"),
         ("base_model: 42", "`base_model` must be a string or a list of strings, not a number"),
         ("datasets: {a: 1}", "`datasets` must be a string or a list of strings"),
         ("base_model: a/b\nbase_model_relation: cousin", "`base_model_relation` must be one of"),

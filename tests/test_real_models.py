@@ -280,7 +280,8 @@ CASES: list[object] = [
             "CohereForAI/aya_collection",
         ),
     ),
-    ("THUDM__chatglm2-6b-int4.md", "unknown", ("THUDM/chatglm2-6b",)),
+    # An INT4 quantization that declares no license carries its parent's (DESIGN §4).
+    ("THUDM__chatglm2-6b-int4.md", "conditional", ("THUDM/chatglm2-6b",)),
     (
         "beomi__KoAlpaca-Polyglot-12.8B.md",
         "conditional",

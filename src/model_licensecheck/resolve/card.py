@@ -1,13 +1,15 @@
 """Read a model card: YAML front matter into raw fields with lines, and the prose after it."""
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
-from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
+from ..model import Confidence, Evidence, KnownLicense, NodeKind, Relation, SourceKind
 from ..yamlio import LineDict, YamlError, load
 from .interface import EdgeClaim, LicenseClaim
-from .prose import find_mentions
+from .licenses import normalize
+from .prose import find_mentions, license_statements, stricter
 from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
@@ -99,6 +101,65 @@ def list_field(card: Card, key: str, where: str) -> list[str]:
     )
 
 
+def _license_field(card: Card, where: str) -> tuple[str | None, str | None]:
+    """`license` as the Hub accepts it: a string (an id, a name or an SPDX expression) or a
+    list of them. A list means every license in it applies (read as `A AND B`, the strictest
+    wins); the evidence quotes the field as written."""
+    value = card.metadata.get("license")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value if v.strip()]
+        if not items:
+            return None, None
+        shown = f"license: [{', '.join(items)}]"
+        if len(items) == 1:
+            return items[0], shown
+        return " AND ".join(f"({v})" if _SPACED.search(v) else v for v in items), shown
+    if value is not None and not isinstance(value, str):
+        list_field(card, "license", where)  # raises: the field has a shape the Hub refuses
+    raw = text_field(card, "license", where)
+    return raw, f"license: {raw}" if raw is not None else None
+
+
+_SPACED = re.compile(r"\s")
+
+
+def _weigh_prose(
+    card: Card, where: str, kb: "KnowledgeBase", claim: LicenseClaim | None, notes: list[str]
+) -> LicenseClaim | None:
+    """Weigh the license statements of the card's prose against its front matter (DESIGN §5):
+    the stricter applies. A stricter statement becomes the claim (its evidence is the quoted
+    sentence; `licenses.normalize` reads the license from it and keeps the front matter's as
+    the declared one, a `license-conflict`); a front matter that already says as much or more
+    stands, and the statement is noted."""
+    statements = license_statements(card.prose, kb, card.prose_first_line)
+    if not statements:
+        return claim
+    best = statements[0]
+    for s in statements[1:]:
+        if stricter(s.entry, best.entry):
+            best = s
+    evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{best.line}", best.quote,
+                        Confidence.INFERRED)  # fmt: skip
+    declared = normalize(claim, kb)
+    front = kb.licenses.get(declared.id) if isinstance(declared, KnownLicense) else None
+    if front is not None and front.id == best.entry.id:
+        return claim
+    if front is not None and not stricter(best.entry, front):
+        notes.append(
+            f"The card's prose states {best.entry.id} (line {best.line}); its metadata's "
+            f"{front.id} is at least as strict and is used."
+        )
+        return claim
+    if front is not None:
+        notes.append(
+            f"The card's metadata declares {front.id}, but its prose states {best.entry.id} "
+            f"(line {best.line}: {best.quote!r}); the stricter, {best.entry.id}, applies."
+        )
+    if claim is None:
+        return LicenseClaim(None, evidence)
+    return claim._replace(evidence=evidence)
+
+
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -139,15 +200,15 @@ def card_claims(
         return Evidence(source, f"{where}:{card.key_lines.get(key, 1)}", quote)
 
     notes: list[str] = []
-    license_raw = text_field(card, "license", where)
+    license_raw, license_quote = _license_field(card, where)
+    name = text_field(card, "license_name", where)
+    link = text_field(card, "license_link", where)
     license_claim = None
-    if license_raw is not None:
-        license_claim = LicenseClaim(
-            license_raw,
-            ev("license", f"license: {license_raw}"),
-            name=text_field(card, "license_name", where),
-            link=text_field(card, "license_link", where),
-        )
+    if license_raw is not None or name is not None or link is not None:
+        key = "license" if license_raw is not None else "license_name" if name else "license_link"
+        quote = license_quote or (f"license_name: {name}" if name else f"license_link: {link}")
+        license_claim = LicenseClaim(license_raw, ev(key, quote), name=name, link=link)
+    license_claim = _weigh_prose(card, where, kb, license_claim, notes)
     edges: list[EdgeClaim] = []
     bases = list_field(card, "base_model", where)
     relation_raw = text_field(card, "base_model_relation", where)

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.loader import tokens
-from ..kb.schema import ArtifactEntry
-from ..model import NodeKind, Relation
+from ..kb.schema import ArtifactEntry, LicenseEntry, strictness
+from ..model import NodeKind, Relation, Status
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -167,4 +167,151 @@ def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[M
             ):
                 relation = None
             out.append(Mention(art, relation, line, sentence[:300]))
+    return out
+
+
+# -- license statements in prose (DESIGN §5) -----------------------------------------------------
+
+STATED_NON_COMMERCIAL = "LicenseRef-Stated-Non-Commercial"
+"""The knowledge base's entry for a card that restricts use to non-commercial or research
+purposes in its own words, naming no license."""
+
+# A sentence states a license when it says something is released, licensed, distributed or
+# governed under terms; a bare license name elsewhere ("compared with MIT-licensed models")
+# is not a statement.
+_LICENSE_CUE = re.compile(
+    r"\blicen[cs]\w*|\b(?:released|distributed|published|available|provided|shared|offered|"
+    r"issued|made\s+available)\s+(?:\w+\s+){0,4}?under\b|\bsubject\s+to\b|\bgoverned\s+by\b|"
+    r"\bcovered\s+by\b|\bterms\s+of\s+(?:use|service)\b|\bunder\s+the\s+terms\b",
+    re.I,
+)
+_LICENSE_SECTION = re.compile(r"^\W*(?:licen[cs]\w*|terms\s+of\s+use|usage\s+terms)\b", re.I)
+_SECTION_PREFIX = re.compile(r"^\W*licen[cs]\w*(?:\s+\w+){0,2}\s*[:\-\u2013\u2014]", re.I)
+_KIND_WORDS = frozenset({"license", "licence", "licensed", "licenses", "terms", "agreement",
+                         "community"})  # fmt: skip
+_RESTRICTION = re.compile(
+    r"\b(?:"
+    r"(?:non-?commercial|research|academic)(?:\s*(?:and|or|/|,)\s*(?:non-?commercial|research|"
+    r"academic|educational|personal|evaluation))*\s+(?:use|usage|purposes?|applications?)\s+only"
+    r"|only\s+(?:be\s+used\s+)?(?:for|in)\s+(?:non-?commercial|research|academic)"
+    r"|(?:solely|strictly|exclusively|only)\s+(?:intended\s+)?for\s+(?:non-?commercial|research|"
+    r"academic)"
+    r"|(?:restricted|limited)\s+to\s+(?:non-?commercial|research|academic)"
+    r"|not\s+(?:be\s+)?(?:used\s+|intended\s+|licensed\s+|permitted\s+|allowed\s+|available\s+)?"
+    r"for\s+(?:any\s+)?commercial"
+    r"|(?:must|may|can|should)\s*not\s+be\s+used\s+(?:for\s+)?commercial"
+    r"|cannot\s+be\s+used\s+commercially"
+    r"|commercial\s+(?:use|usage)\s+(?:is\s+)?(?:not\s+(?:permitted|allowed)|prohibited|forbidden)"
+    r"|no\s+commercial\s+use|non-?commercial\s+licen[cs]e"
+    r")\b",
+    re.I,
+)
+# What a statement is about: the data's, the code's or a paper's license is not the model's.
+_OTHER_SUBJECT = re.compile(
+    r"\b(?:data(?:sets?)?|corpus|corpora|code(?:base)?|software|scripts?|tokenizer|demo|"
+    r"space|website|paper|images?|annotations?|prompts?|responses)\b",
+    re.I,
+)
+_MODEL_SUBJECT = re.compile(r"\b(?:models?|weights?|checkpoints?|adapters?|LoRA|GGUF|"
+                            r"quanti[sz]\w+|repo(?:sitory)?|release)\b", re.I)  # fmt: skip
+_NOT_A_STATEMENT = re.compile(
+    r"\b(?:unlike|rather\s+than|instead\s+of|previous(?:ly)?|formerly|no\s+longer|used\s+to\s+be|"
+    r"compared?|whereas|while|than|outperform\w*|versus|vs\.?|if\s+you\s+(?:need|want)|contact|inquir\w+)\b",
+    re.I,
+)
+_PLACEHOLDER_LICENSES = frozenset({"LicenseRef-HF-Other", "LicenseRef-HF-Unknown"})
+
+
+class LicenseStatement(NamedTuple):
+    """A license the card's prose states for the model, with its words, line and sentence."""
+
+    entry: LicenseEntry
+    phrase: str
+    line: int
+    quote: str
+    """The sentence, prefixed with its section heading when the heading makes it a statement
+    ("License: apache-2.0")."""
+
+
+def _rank(entry: LicenseEntry) -> int:
+    """How strict a license is; terms that do not settle commercial use count as unknown."""
+    found = strictness(entry.clauses)
+    return int(Status.UNKNOWN if found is None else found)
+
+
+def stricter(a: LicenseEntry, b: LicenseEntry) -> bool:
+    """Whether `a` restricts commercial use more than `b`."""
+    return _rank(a) > _rank(b)
+
+
+def statement_license(sentence: str, kb: "KnowledgeBase") -> tuple[LicenseEntry, str] | None:
+    """The strictest license a sentence states for the model, and the words naming it; None
+    when the sentence is no license statement (or is about the data, the code, another model,
+    or is a comparison)."""
+    if _NOT_A_STATEMENT.search(sentence):
+        return None
+    if _OTHER_SUBJECT.search(sentence) and not _MODEL_SUBJECT.search(sentence):
+        return None
+    found: list[tuple[LicenseEntry, str]] = []
+    restriction = _RESTRICTION.search(sentence)
+    if restriction is not None:
+        entry = kb.licenses.get(STATED_NON_COMMERCIAL)
+        if entry is not None:
+            found.append((entry, restriction.group(0)))
+    cue = _LICENSE_CUE.search(sentence)
+    if cue is not None:
+        section = bool(_SECTION_PREFIX.match(sentence))
+        words = tokens(sentence)
+        i = 0
+        while i < len(words):
+            for n in range(min(8, len(words) - i), 0, -1):
+                key = " ".join(words[i : i + n])
+                hit = kb.find_license(key)
+                if hit is None or hit.entry.id in _PLACEHOLDER_LICENSES:
+                    continue
+                # A bare product name ("Gemma", "Llama 2", "DeepSeek") names a model as often
+                # as its license: only SPDX licenses stand alone, others need a kind word.
+                kinded = _KIND_WORDS & set(words[i : i + n + 2])
+                if hit.entry.id.startswith("LicenseRef-") and not (kinded or section):
+                    continue
+                found.append((hit.entry, key))
+                i += n
+                break
+            else:
+                i += 1
+    if not found:
+        return None
+    best = found[0]
+    for entry, phrase in found[1:]:
+        if stricter(entry, best[0]):
+            best = (entry, phrase)
+    return best
+
+
+def license_statements(
+    text: str, kb: "KnowledgeBase", first_line: int = 1
+) -> list[LicenseStatement]:
+    """Every license statement in a card's prose, in order. A sentence under a License
+    heading states a license by naming it; elsewhere it needs a cue ("released under",
+    "licensed under", "subject to", "for research use only")."""
+    headings: list[tuple[int, str]] = []
+    in_code = False
+    for i, raw in enumerate(text.splitlines()):
+        row = raw.strip()
+        if row.startswith(("```", "~~~")):
+            in_code = not in_code
+        elif not in_code and (row.startswith("#") or re.match(r"^\*\*[^*]+\*\*:?$", row)):
+            headings.append((first_line + i, row.strip("#*: ")))
+    out: list[LicenseStatement] = []
+    for line, sentence in sentences(text, first_line):
+        heading = ""
+        for at, title in headings:
+            if at < line:
+                heading = title
+        quote = sentence[:300]
+        if _LICENSE_SECTION.match(heading) and not _SECTION_PREFIX.match(sentence):
+            quote = f"License: {quote}"
+        found = statement_license(quote, kb)
+        if found is not None:
+            out.append(LicenseStatement(found[0], found[1], line, quote))
     return out

@@ -12,6 +12,7 @@ from ..model import (
     Finding,
     KnownLicense,
     Lineage,
+    Node,
     NodeKind,
     Relation,
     Status,
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 UNKNOWN_LICENSE = "unknown"
 """The concluded-license marker for a license that could not be determined."""
+
+INHERITED_RULE = "builtin-license-inherited"
+"""The finding that says a quantized copy carries its parent's license (rule ids starting
+with `builtin-` are reserved: no rule file can make one)."""
 
 _WEIGHTS = PathPattern.parse("weight*")
 
@@ -63,12 +68,18 @@ class _Format(dict[str, str]):
         return f"{{{key}}}"
 
 
-def _matches(rule: "Rule", node: AnyNode, entry: "LicenseEntry | None") -> bool:
+def _matches(
+    rule: "Rule", node: AnyNode, entry: "LicenseEntry | None", conflicted: bool = False
+) -> bool:
     if rule.ancestor_kinds and node.kind not in rule.ancestor_kinds:
         return False
     for key, accepted in rule.when.items():
         if key == "license_known":
             if (entry is not None) not in accepted:
+                return False
+            continue
+        if key == "declared_conflict":
+            if conflicted not in accepted:
                 return False
             continue
         if entry is None:
@@ -145,6 +156,10 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     for edge in lineage.edges:
         by_child.setdefault(edge.child, []).append(edge)
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
+    inherited = inherit_licenses(lineage, entries, by_child)
+    for node_id, (_, entry) in inherited.items():
+        entries[node_id] = entry
+    conflicted = _declared_conflicts(lineage, entries, kb)
     walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
     via = root_via(lineage)
 
@@ -155,19 +170,109 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
         return walks[key]
 
     findings: dict[tuple[str, str], Finding] = {}
+    if via is None:
+        for node_id, path in walk(_WEIGHTS, lineage.root).items():
+            if node_id in inherited:
+                parent, entry = inherited[node_id]
+                findings[(INHERITED_RULE, node_id)] = _inherited(lineage, node_id, parent,
+                                                                 entry, path)  # fmt: skip
     for rule in rules:
         if rule.type == "clause":
             for node_id, path in walk(rule.path, lineage.root).items():
                 node = lineage.nodes[node_id]
-                if _matches(rule, node, entries[node_id]):
+                declared = conflicted.get(node_id)
+                if _matches(rule, node, entries[node_id], declared is not None):
+                    extra = {"declared": declared} if declared is not None else None
                     findings.setdefault(
-                        (rule.id, node_id), _finding(rule, lineage, node, entries[node_id], path)
+                        (rule.id, node_id),
+                        _finding(rule, lineage, node, entries[node_id], path, extra),
                     )
         else:
             for found in _conflicts(rule, lineage, entries, walk, by_child):
                 findings.setdefault((rule.id, found.ancestor), found)
     ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
     return Evaluation(tuple(ordered), _concluded(lineage, entries, by_child))
+
+
+def inherit_licenses(
+    lineage: Lineage,
+    entries: "Mapping[str, LicenseEntry | None]",
+    by_child: Mapping[str, list[Edge]],
+) -> dict[str, tuple[str, "LicenseEntry"]]:
+    """Models that carry their parent's license (DESIGN §4): a node read completely that
+    declares no license at all, whose only weight parent is a `quantized` one (a quantization,
+    conversion or plain re-upload: the weights are the parent's), carries that parent's license,
+    itself possibly inherited (hops compound). A fine-tune, adapter or merge that declares no
+    license inherits nothing, and neither does a node that could not be read."""
+    out: dict[str, tuple[str, LicenseEntry]] = {}
+    done: set[str] = set()
+
+    def source(node_id: str) -> str | None:
+        node = lineage.nodes.get(node_id)
+        lic = node.license if node is not None else None
+        if (
+            not isinstance(node, Node)
+            or node.kind is not NodeKind.MODEL
+            or not isinstance(lic, UnknownLicense)
+            or not lic.undeclared
+        ):
+            return None
+        weights = [e for e in by_child.get(node_id, ()) if e.relation in WEIGHT_RELATIONS]
+        if len(weights) != 1 or weights[0].relation is not Relation.QUANTIZED:
+            return None
+        return weights[0].parent
+
+    for start in sorted(lineage.nodes):
+        chain: list[tuple[str, str]] = []
+        current = start
+        while current not in done and (parent := source(current)) is not None:
+            done.add(current)
+            chain.append((current, parent))
+            current = parent
+        done.add(current)
+        found = out[current][1] if current in out else entries.get(current)
+        if current in {c for c, _ in chain} or found is None:
+            continue  # a loop of copies (cut by the resolver) or an unknown origin
+        for node_id, parent in reversed(chain):
+            out[node_id] = (parent, found)
+    return out
+
+
+def _inherited(
+    lineage: Lineage, node_id: str, parent: str, entry: "LicenseEntry", path: tuple[Edge, ...]
+) -> Finding:
+    return Finding(
+        rule_id=INHERITED_RULE,
+        title="License inherited from the parent whose weights these are",
+        status=Status.ALLOWED,
+        conditions=(),
+        path=path,
+        ancestor=node_id,
+        license_id=entry.id,
+        message=(
+            f"{node_id} declares no license of its own; it is a quantized or re-uploaded copy "
+            f"of {parent}, so it carries that license, {entry.name} ({entry.id}), inherited."
+        ),
+    )
+
+
+def _declared_conflicts(
+    lineage: Lineage, entries: "Mapping[str, LicenseEntry | None]", kb: "KnowledgeBase"
+) -> dict[str, str]:
+    """Nodes whose metadata declares a license more permissive than the one a statement in
+    their card gives (which applies): node id -> the declared license id."""
+    out: dict[str, str] = {}
+    for node_id, node in lineage.nodes.items():
+        lic = node.license
+        entry = entries[node_id]
+        if not isinstance(lic, KnownLicense) or lic.declared_id is None or entry is None:
+            continue
+        declared = kb.licenses.get(lic.declared_id)
+        applied = strictness(entry.clauses)
+        said = strictness(declared.clauses) if declared else None
+        if said is None or applied is None or applied > said:
+            out[node_id] = lic.declared_id
+    return out
 
 
 def _conflicts(
