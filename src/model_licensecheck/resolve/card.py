@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
+from ..kb.loader import tokens
 from ..model import Confidence, Evidence, KnownLicense, NodeKind, Relation, SourceKind
 from ..yamlio import LineDict, YamlError, load
-from .interface import EdgeClaim, LicenseClaim
+from .interface import EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import normalize
-from .prose import find_mentions, license_statements, stricter
+from .prose import find_mentions, license_statements, sentences, stricter
 from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
@@ -160,6 +161,69 @@ def _weigh_prose(
     return claim._replace(evidence=evidence)
 
 
+_UNDISCLOSED = re.compile(
+    r"\b(?:fine-?tun\w*|finetun\w*|trained|tuned|aligned|sft|post-?trained|instruction-tuned)\b"
+    r"(?:\W+\w+){0,6}?\W+(?:on|using|with|from)\W+(?:\w+\W+){0,3}?"
+    r"(?:internal(?:ly)?|proprietary|private|in-house|undisclosed|closed|non-public|"
+    r"(?:internally\s+)?curated|own|custom)\W+(?:\w+\W+){0,3}?"
+    r"(?:data|datasets?|corpus|corpora|mixture|collection|instructions|conversations)\b",
+    re.I,
+)
+
+
+def _undisclosed_data(
+    card: Card, child: str, where: str, edges: list[EdgeClaim], notes: list[str], taken: int
+) -> int:
+    """A card that says its fine-tuning data is internal, proprietary, private or curated and
+    names none: an unnamed dataset whose license is unknown (`data-license-unknown`), unless
+    the card names its data anyway. Returns how many unnamed datasets were added."""
+    if any(e.parent_kind is NodeKind.DATASET for e in edges):
+        return 0
+    for line, sentence in sentences(card.prose, card.prose_first_line):
+        if _UNDISCLOSED.search(sentence):
+            evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{line}", sentence[:300],
+                                Confidence.INFERRED)  # fmt: skip
+            anon_id = f"{child}#generated-data-{taken + 1}"
+            edges.append(EdgeClaim(anon_id, NodeKind.DATASET, Relation.TRAINED_ON, evidence))
+            notes.append(
+                f"The card says {child} was trained on data it does not name (line {line}); "
+                f"that data ({anon_id}) has no known license."
+            )
+            return 1
+    return 0
+
+
+# Suffixes the Hub's quantizers and converters append to the name of the repo they copy.
+_COPY_SUFFIX = re.compile(
+    r"[-_.](?:gguf|gptq|awq|exl2|ggml|mlx|hqq|bnb|fp16|bf16|fp32|f16|int[48]|w4a16|"
+    r"\d(?:\.\d+)?bpw|[2-8]-?bits?|q[2-8](?:_k)?(?:_[msl])?|hf|safetensors)$",
+    re.I,
+)
+
+
+def _name_lineage(child: str, kb: "KnowledgeBase", edges: list[EdgeClaim]) -> None:
+    """A repo whose own name is a known model's plus a quantizer's suffix
+    (`TheBloke/Llama-2-13B-chat-GPTQ`), when nothing else names a weight parent: a quantized
+    copy of that model, inferred from the name."""
+    if "/" not in child or not is_hub_id(child):
+        return
+    if any(e.parent_kind is NodeKind.MODEL and e.relation is not Relation.GENERATED_BY
+           for e in edges):  # fmt: skip
+        return
+    name = child.split("/", 1)[1]
+    stem = name
+    while (cut := _COPY_SUFFIX.search(stem)) is not None:
+        stem = stem[: cut.start()]
+    if stem == name or not stem:
+        return
+    art = kb.aliases.get(" ".join(tokens(stem)))
+    if art is None or art.kind is not NodeKind.MODEL or art.id.lower() == child.lower():
+        return
+    evidence = Evidence(SourceKind.CARD_TEXT, child, f"repository name: {name}",
+                        Confidence.INFERRED)  # fmt: skip
+    edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.QUANTIZED, evidence))
+
+
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -234,9 +298,13 @@ def card_claims(
                       ev("datasets", f"datasets: {dataset}"))
         )  # fmt: skip
     declared = {e.parent.lower() for e in edges}
+    metadata_data = [e for e in edges if e.parent_kind is NodeKind.DATASET]
     anonymous = 0
-    for m in find_mentions(card.prose, kb, card.prose_first_line):
-        if m.entry.id.lower() == child.lower() or m.entry.id.lower() in declared:
+    mentions = find_mentions(card.prose, kb, card.prose_first_line)
+    # Within a sentence, datasets first: a generator attaches to the data the sentence names.
+    mentions.sort(key=lambda m: (m.line, m.relation is Relation.GENERATED_BY))
+    for m in mentions:
+        if m.id.lower() == child.lower() or m.id.lower() in declared:
             continue
         evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{m.line}", m.quote,
                             Confidence.INFERRED)  # fmt: skip
@@ -244,25 +312,26 @@ def card_claims(
         if kind is NodeKind.DATASET:
             # A dataset is not fine-tuned: a model or service it names generated it, and a
             # dataset it names (with a data cue) is what it was built from.
-            if m.entry.kind is NodeKind.DATASET and relation is not None:
+            if m.kind is NodeKind.DATASET and relation is not None:
                 relation = Relation.DERIVED_FROM
-            elif m.entry.kind is NodeKind.MODEL:
+            elif m.kind is NodeKind.MODEL:
                 relation = Relation.GENERATED_BY if _generation_cue(m.quote) else None
             if relation is not None:
-                edges.append(EdgeClaim(m.entry.id, m.entry.kind, relation, evidence))
-                declared.add(m.entry.id.lower())
+                edges.append(EdgeClaim(m.id, m.kind, relation, evidence))
+                declared.add(m.id.lower())
                 continue
         if relation is None:
             notes.append(
-                f"The card mentions {m.entry.id} (line {m.line}) without saying how it was "
+                f"The card mentions {m.id} (line {m.line}) without saying how it was "
                 "used; it is not counted as an ancestor."
             )
         elif m.relation is Relation.GENERATED_BY:
-            # Attach the generator to a dataset the same sentence names, else to unnamed data.
+            # Attach the generator to a dataset the same sentence names, else to the data the
+            # card's metadata declares, else to unnamed data.
             datasets = [
                 e for e in edges
                 if e.parent_kind is NodeKind.DATASET and e.evidence.location == evidence.location
-            ]  # fmt: skip
+            ] or metadata_data  # fmt: skip
             if not datasets:
                 anonymous += 1
                 anon_id = f"{child}#generated-data-{anonymous}"
@@ -270,10 +339,12 @@ def card_claims(
                 datasets = [edges[-1]]
             for d in datasets:
                 edges.append(
-                    EdgeClaim(m.entry.id, m.entry.kind, Relation.GENERATED_BY, evidence,
-                              child=d.parent)
-                )  # fmt: skip
+                    EdgeClaim(m.id, m.kind, Relation.GENERATED_BY, evidence, child=d.parent)
+                )
         else:
-            edges.append(EdgeClaim(m.entry.id, m.entry.kind, m.relation, evidence))
-        declared.add(m.entry.id.lower())
+            edges.append(EdgeClaim(m.id, m.kind, m.relation, evidence))
+        declared.add(m.id.lower())
+    if kind is NodeKind.MODEL:
+        anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
+        _name_lineage(child, kb, edges)
     return license_claim, edges, notes
