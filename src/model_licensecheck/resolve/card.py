@@ -163,7 +163,7 @@ def _weigh_prose(
 
 _UNDISCLOSED = re.compile(
     r"\b(?:fine-?tun\w*|finetun\w*|trained|tuned|aligned|sft|post-?trained|instruction-tuned)\b"
-    r"(?:\W+\w+){0,6}?\W+(?:on|using|with|from)\W+(?:\w+\W+){0,3}?"
+    r"(?:\W+\w+){0,6}?\W+(?:on|using|used|uses|with|from)\W+(?:\w+\W+){0,3}?"
     r"(?:internal(?:ly)?|proprietary|private|in-house|undisclosed|closed|non-public|"
     r"(?:internally\s+)?curated|own|custom)\W+(?:\w+\W+){0,3}?"
     r"(?:data|datasets?|corpus|corpora|mixture|collection|instructions|conversations)\b",

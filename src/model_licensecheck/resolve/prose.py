@@ -25,17 +25,18 @@ _MODEL_CUES: tuple[tuple[Relation, re.Pattern[str]], ...] = (
         r"\b(continued|further|continual)\s+pre-?train\w*", re.I)),
     (Relation.FINETUNE, re.compile(
         r"\b(fine-?tun\w*|finetun\w*|tuned|trained\s+from|initiali[sz]\w*\s+(from|with)|"
-        r"starting\s+from|further\s+trained|post-?trained|sft|rlhf|dpo)\b", re.I)),
+        r"starting\s+from|further\s+trained|trained\s+further|post-?trained|sft|rlhf|dpo)\b",
+        re.I)),
     (Relation.QUANTIZED, re.compile(
         r"\b(re-?upload\w*|mirror\w*|cop(y|ies)\s+of|conver(sion|ted|t)|[fb]f16|fp32|"
         r"b?float16|mlx|onnx|same\s+weights)\b", re.I)),
     (Relation.FINETUNE, re.compile(
-        r"\b(based\s+on|built\s+(up)?on|derived\s+from|derivative|on\s+top\s+of|"
+        r"\b(base\s+model|based\s+on|built\s+(up)?on|derived\s+from|derivative|on\s+top\s+of|"
         r"weights?\s+(of|from)|deltas?|diffs?|xor|appl(y|ied|ying)\b.{0,60}\bweights|"
         r"version\s+of|variant\s+of|checkpoint\s+of|distilled\s+into)\b", re.I)),
 )  # fmt: skip
 _DATA_CUE = re.compile(
-    r"\b(train\w*|tun\w*|dataset|data|corpus|conversations?|instructions?|examples|samples|"
+    r"\b(train\w*|pre-?train\w*|tun\w*|dataset|data|corpus|conversations?|instructions?|examples|samples|"
     r"dialogues?|using|with)\b",
     re.I,
 )
@@ -56,7 +57,7 @@ _GENERATOR_WORDS = frozenset(
 # ... and just after it: "with Qwen2.5-72B as the teacher", "using GPT-4 as a judge".
 _ROLE_AFTER = frozenset({"teacher", "teachers", "judge", "annotator", "labeler", "labeller",
                          "grader", "rater"})  # fmt: skip
-_JUDGE_WORDS = frozenset({"judge", "grader", "rater", "scored", "rated", "ranked"})
+_JUDGE_CUE = re.compile(r"\b(judge[sd]?|grader|rater|annotator|scored|rated|ranked)\b", re.I)
 _COMPARISON = re.compile(
     r"\b(compared?|comparison|outperform\w*|than|versus|vs\.?|unlike|similar\s+to|"
     r"evaluat\w*|benchmark\w*|competitive|judged?|rated|ranked?)\b",
@@ -66,7 +67,8 @@ _COMPARISON = re.compile(
 # evaluation set, or the source of prompts (whose answers, not the prompts' dataset, were
 # trained on).
 _TRAIN_WORDS = frozenset({"trained", "train", "training", "fine", "tuned", "finetuned", "tune",
-                          "sft", "dpo", "rlhf", "aligned", "mixture", "mix", "on"})  # fmt: skip
+                          "sft", "dpo", "rlhf", "aligned", "mixture", "mix", "pretrained",
+                          "pretraining", "consists", "using", "used"})  # fmt: skip
 _EVAL_WORDS = frozenset({"evaluated", "evaluate", "evaluation", "evaluations", "eval", "evals",
                          "benchmark", "benchmarks", "benchmarked", "tested", "test", "validation",
                          "leaderboard", "scores", "score", "accuracy", "measured", "achieves",
@@ -160,8 +162,11 @@ class _Named(NamedTuple):
     known: bool
 
 
-def _nearest(before: tuple[str, ...]) -> str | None:
-    """What the words just before a dataset's name make of it: train, eval or prompt."""
+def _nearest(before: tuple[str, ...], after: tuple[str, ...]) -> str | None:
+    """What the words just before a dataset's name make of it: train, eval or prompt (a
+    split named just after it, "... test split", makes it an evaluation set)."""
+    if _EVAL_WORDS & set(after[:3]):
+        return "eval"
     for word in reversed(before[-8:]):
         if word in _EVAL_WORDS:
             return "eval"
@@ -233,18 +238,21 @@ def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[M
         for art in named:
             relation: Relation | None = None
             role = set(art.before[-3:]) & _GENERATOR_WORDS or set(art.after[:3]) & _ROLE_AFTER
-            if art.kind is NodeKind.MODEL:
-                if role:
-                    judge = bool(role & _JUDGE_WORDS)
-                    relation = None if judge and evaluation else Relation.GENERATED_BY
-                else:
-                    relation = model_rel
+            if art.kind is NodeKind.MODEL and role:
+                # A judge or annotator of an evaluation made no training data.
+                relation = None if evaluation else Relation.GENERATED_BY
+            elif art.kind is NodeKind.MODEL:
+                relation = model_rel
             elif art.kind is NodeKind.DATASET and _DATA_CUE.search(sentence):
-                use = _nearest(art.before)
+                use = _nearest(art.before, art.after)
                 if use not in ("eval", "prompt"):
                     relation = Relation.PRETRAINED_ON if art.pretraining else Relation.TRAINED_ON
-            elif art.kind is NodeKind.SERVICE and _GENERATION_CUE.search(sentence):
-                relation = None if evaluation and role & _JUDGE_WORDS else Relation.GENERATED_BY
+            elif art.kind is NodeKind.SERVICE and (role or _GENERATION_CUE.search(sentence)):
+                relation = (
+                    None
+                    if evaluation and (role or _JUDGE_CUE.search(sentence))
+                    else (Relation.GENERATED_BY)
+                )
             if (
                 compared
                 and relation is Relation.FINETUNE
@@ -324,7 +332,7 @@ _OTHER_SUBJECT = re.compile(
     re.I,
 )
 _MODEL_SUBJECT = re.compile(r"\b(?:models?|weights?|checkpoints?|adapters?|LoRA|GGUF|"
-                            r"quanti[sz]\w+|repo(?:sitory)?|release)\b", re.I)  # fmt: skip
+                            r"quanti[sz]\w+|release)\b", re.I)  # fmt: skip
 _NOT_A_STATEMENT = re.compile(
     r"\b(?:unlike|rather\s+than|instead\s+of|previous(?:ly)?|formerly|no\s+longer|used\s+to\s+be|"
     r"compared?|whereas|while|than|outperform\w*|versus|vs\.?|if\s+you\s+(?:need|want)|contact|inquir\w+)\b",
@@ -361,15 +369,20 @@ def statement_license(sentence: str, kb: "KnowledgeBase") -> tuple[LicenseEntry,
     or is a comparison)."""
     if _NOT_A_STATEMENT.search(sentence):
         return None
-    if _OTHER_SUBJECT.search(sentence) and not _MODEL_SUBJECT.search(sentence):
+    restriction = _RESTRICTION.search(sentence)
+    cue = _LICENSE_CUE.search(sentence)
+    # The subject is what comes before the statement ("The code in this repository is
+    # licensed ..."); under a bare "License:" prefix, the whole sentence.
+    starts = [m.start() for m in (restriction, cue) if m is not None]
+    head = _SECTION_PREFIX.sub("", sentence[: min(starts)]) if starts else ""
+    subject = head if re.search(r"[A-Za-z]", head) else sentence
+    if _OTHER_SUBJECT.search(subject) and not _MODEL_SUBJECT.search(subject):
         return None
     found: list[tuple[LicenseEntry, str]] = []
-    restriction = _RESTRICTION.search(sentence)
     if restriction is not None:
         entry = kb.licenses.get(STATED_NON_COMMERCIAL)
         if entry is not None:
             found.append((entry, restriction.group(0)))
-    cue = _LICENSE_CUE.search(sentence)
     if cue is not None:
         section = bool(_SECTION_PREFIX.match(sentence))
         words = tokens(sentence)
