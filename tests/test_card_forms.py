@@ -293,3 +293,26 @@ def test_rule_files_cannot_make_builtin_findings() -> None:
     )  # fmt: skip
     assert any("reserved" in p.message for p in c.problems)
     _ = KnowledgeBaseError  # the error tree stays importable beside the rules
+
+
+@pytest.mark.parametrize(
+    ("front", "prose", "expected"),
+    [
+        # An unknown named license is not replaced by a laxer statement in the prose...
+        ("license: other\nlicense_name: acme-open-model-license", "## License\n\nMIT\n", None),
+        ("license: acme-terms", "The model is released under the Apache 2.0 license.\n", None),
+        # ... but a prohibition in the prose settles it, and a bare `other` defers to prose.
+        ("license: acme-terms", "It may not be used for commercial purposes.\n",
+         "LicenseRef-Stated-Non-Commercial"),
+        ("license: other", "The model is released under the Apache 2.0 license.\n",
+         "Apache-2.0"),
+    ],
+)  # fmt: skip
+def test_prose_never_makes_an_unknown_declared_license_laxer(
+    shipped_kb: KnowledgeBase, front: str, prose: str, expected: str | None
+) -> None:
+    lic = license_of(front, shipped_kb, prose)
+    if expected is None:
+        assert isinstance(lic, UnknownLicense)
+    else:
+        assert isinstance(lic, KnownLicense) and lic.id == expected

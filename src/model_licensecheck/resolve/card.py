@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
 from ..kb.loader import tokens
-from ..model import Confidence, Evidence, KnownLicense, NodeKind, Relation, SourceKind
+from ..kb.schema import strictness
+from ..model import (
+    Confidence,
+    Evidence,
+    KnownLicense,
+    NodeKind,
+    Relation,
+    SourceKind,
+    Status,
+    UnknownLicense,
+)
 from ..yamlio import LineDict, YamlError, load
 from .interface import EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import normalize
@@ -145,6 +155,18 @@ def _weigh_prose(
     front = kb.licenses.get(declared.id) if isinstance(declared, KnownLicense) else None
     if front is not None and front.id == best.entry.id:
         return claim
+    if (
+        isinstance(declared, UnknownLicense)
+        and _names_a_license(claim)
+        and strictness(best.entry.clauses) is not Status.PROHIBITED
+    ):
+        # The metadata names a license this tool does not know: its terms may be stricter
+        # than anything the prose says, so only a prohibition in the prose may settle it.
+        notes.append(
+            f"The card's prose states {best.entry.id} (line {best.line}), but its metadata "
+            "names a license this tool does not know, which stays undetermined."
+        )
+        return claim
     if front is not None and not stricter(best.entry, front):
         notes.append(
             f"The card's prose states {best.entry.id} (line {best.line}); its metadata's "
@@ -222,6 +244,15 @@ def _name_lineage(child: str, kb: "KnowledgeBase", edges: list[EdgeClaim]) -> No
     evidence = Evidence(SourceKind.CARD_TEXT, child, f"repository name: {name}",
                         Confidence.INFERRED)  # fmt: skip
     edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.QUANTIZED, evidence))
+
+
+def _names_a_license(claim: LicenseClaim | None) -> bool:
+    """Whether the metadata names a license (an id, a name or a link), rather than saying
+    nothing or only `other` ("see the card")."""
+    if claim is None:
+        return False
+    raw = (claim.raw or "").strip().lower()
+    return bool(claim.name or claim.link or (raw and raw not in ("other", "licenseref-hf-other")))
 
 
 def _kind(value: object) -> str:

@@ -29,7 +29,7 @@ _MODEL_CUES: tuple[tuple[Relation, re.Pattern[str]], ...] = (
         re.I)),
     (Relation.QUANTIZED, re.compile(
         r"\b(re-?upload\w*|mirror\w*|cop(y|ies)\s+of|conver(sion|ted|t)|[fb]f16|fp32|"
-        r"b?float16|mlx|onnx|same\s+weights)\b", re.I)),
+        r"b?float16|mlx|onnx|same\s+weights|original\s+model)\b", re.I)),
     (Relation.FINETUNE, re.compile(
         r"\b(base\s+model|based\s+on|built\s+(up)?on|derived\s+from|derivative|on\s+top\s+of|"
         r"weights?\s+(of|from)|deltas?|diffs?|xor|appl(y|ied|ying)\b.{0,60}\bweights|"
