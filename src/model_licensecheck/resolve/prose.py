@@ -189,7 +189,6 @@ _NOT_REPOS = frozenset({"docs", "spaces", "blog", "papers", "learn", "settings",
 
 def _named(sentence: str, kb: "KnowledgeBase", max_len: int) -> list[_Named]:
     found: dict[str, _Named] = {}
-    words = tokens(sentence)
     for m in [*_HUB_URL.finditer(sentence), *_REPO_ID.finditer(sentence)]:
         art = kb.artifact(m.group(1))
         before = tuple(tokens(sentence[: m.start()]))
@@ -205,6 +204,9 @@ def _named(sentence: str, kb: "KnowledgeBase", max_len: int) -> list[_Named]:
             before = tuple(tokens(sentence[: m.start()]))
             found[ident] = _Named(ident, kind, False, before,
                                   tuple(tokens(sentence[m.end() :])), False)  # fmt: skip
+    # Aliases are matched outside Hub ids: "gemma-2-9b" inside "someone/gemma-2-9b-blend" names
+    # someone's repo, not Google's model (whole ids were matched above).
+    words = tokens(_REPO_ID.sub(" , ", _HUB_URL.sub(" , ", sentence)))
     i = 0
     while i < len(words):
         for n in range(min(max_len, len(words) - i), 0, -1):
