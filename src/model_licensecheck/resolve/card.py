@@ -193,6 +193,46 @@ _UNDISCLOSED = re.compile(
 )
 
 
+_WEIGHTS = frozenset({Relation.FINETUNE, Relation.ADAPTER, Relation.MERGE, Relation.QUANTIZED,
+                      Relation.CONTINUED_PRETRAIN})  # fmt: skip
+
+
+def _drop_grandparents(edges: list[EdgeClaim], kb: "KnowledgeBase") -> list[EdgeClaim]:
+    """A weight parent read from the prose that the knowledge base knows to be an ancestor of
+    another weight parent the card names is that parent's base, not this model's ("the Int4
+    model of Qwen-7B-Chat ... based on the pretrained Qwen-7B"): it is reached through that
+    parent anyway, and an extra direct edge would make a plain copy look like a merge."""
+    parents = {e.parent for e in edges if e.relation in _WEIGHTS and e.child is None}
+    above: set[str] = set()
+    for parent in parents:
+        todo = [parent]
+        seen: set[str] = set()
+        while todo:
+            art = kb.artifact(todo.pop())
+            if art is None or art.id in seen:
+                continue
+            seen.add(art.id)
+            for up in art.upstream:
+                if up.relation in _WEIGHTS:
+                    above.add(up.id.lower())
+                    todo.append(up.id)
+    return [
+        e for e in edges
+        if not (
+            e.evidence.source is SourceKind.CARD_TEXT
+            and e.relation in _WEIGHTS
+            and e.relation is not Relation.MERGE  # a merge may take in its part's base too
+            and e.child is None
+            and _canonical(e.parent, kb).lower() in above
+        )
+    ]  # fmt: skip
+
+
+def _canonical(ident: str, kb: "KnowledgeBase") -> str:
+    art = kb.artifact(ident)
+    return art.id if art is not None else ident
+
+
 def _undisclosed_data(
     card: Card, child: str, where: str, edges: list[EdgeClaim], notes: list[str], taken: int
 ) -> int:
@@ -352,11 +392,13 @@ def card_claims(
                 declared.add(m.id.lower())
                 continue
         if relation is None:
-            notes.append(
-                f"The card mentions {m.id} (line {m.line}) without saying how it was "
-                "used; it is not counted as an ancestor."
-            )
-        elif m.relation is Relation.GENERATED_BY:
+            # Only a note: a later sentence may still say how it was used.
+            note = (f"The card mentions {m.id} (line {m.line}) without saying how it was "
+                    "used; it is not counted as an ancestor.")  # fmt: skip
+            if not any(n.startswith(f"The card mentions {m.id} ") for n in notes):
+                notes.append(note)
+            continue
+        if m.relation is Relation.GENERATED_BY:
             # Attach the generator to a dataset the same sentence names, else to the data the
             # card's metadata declares, else to unnamed data.
             datasets = [
@@ -375,7 +417,13 @@ def card_claims(
         else:
             edges.append(EdgeClaim(m.id, m.kind, m.relation, evidence))
         declared.add(m.id.lower())
+    # A mention noted in one sentence and used in another is an ancestor after all.
+    notes = [
+        n for n in notes
+        if not (n.startswith("The card mentions ") and n.split()[3].lower() in declared)
+    ]  # fmt: skip
     if kind is NodeKind.MODEL:
         anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
         _name_lineage(child, kb, edges)
+        edges = _drop_grandparents(edges, kb)
     return license_claim, edges, notes
