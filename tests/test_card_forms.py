@@ -316,3 +316,69 @@ def test_prose_never_makes_an_unknown_declared_license_laxer(
         assert isinstance(lic, UnknownLicense)
     else:
         assert isinstance(lic, KnownLicense) and lic.id == expected
+
+
+# -- the safety net ------------------------------------------------------------------------------
+
+APACHE = "---\nlicense: apache-2.0\n---\n# Chatbot\n\n"
+
+
+def test_a_stricter_model_named_without_its_use_holds_the_verdict(
+    offline_checker: Checker, tmp_path: Path
+) -> None:
+    result = check_card(offline_checker, tmp_path, APACHE + "A chatbot project with LLaMA 13B.\n")
+    assert result.verdict.status is Status.CONDITIONAL
+    assert ("unconfirmed-ancestor", "huggyllama/llama-13b") in {
+        (c.id, c.value) for c in result.verdict.conditions
+    }
+    finding = next(f for f in result.findings if f.ancestor == "huggyllama/llama-13b")
+    assert "A chatbot project with LLaMA 13B." in finding.message
+    assert [e.relation for e in finding.path] == [Relation.MENTIONED]
+    # Not an ancestor: nothing of its license travels, and it is outside the weight lineage.
+    assert result.concluded[result.lineage.root] == ("Apache-2.0",)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Our model outperforms LLaMA 13B on every benchmark.",  # a comparison
+        "The tokenizer is the same as LLaMA 13B.",  # architecture
+        "A chatbot project with Mistral 7B.",  # named, but not stricter than what applies
+    ],
+)
+def test_explained_or_laxer_mentions_leave_the_verdict(
+    offline_checker: Checker, tmp_path: Path, prose: str
+) -> None:
+    result = check_card(offline_checker, tmp_path, APACHE + prose + "\n")
+    assert result.verdict.status is Status.ALLOWED
+    assert "unconfirmed-ancestor" not in {c.id for c in result.verdict.conditions}
+
+
+def test_a_use_stated_elsewhere_makes_the_mention_an_ancestor(
+    offline_checker: Checker, tmp_path: Path
+) -> None:
+    text = APACHE + "A chatbot project with LLaMA 13B.\n\nWe fine-tuned LLaMA 13B on chats.\n"
+    result = check_card(offline_checker, tmp_path, text)
+    assert result.verdict.status is Status.PROHIBITED
+    relations = {e.relation for e in result.lineage.edges if e.parent == "huggyllama/llama-13b"}
+    assert relations == {Relation.FINETUNE}
+
+
+def test_undisclosed_data_is_an_unnamed_dataset(offline_checker: Checker, tmp_path: Path) -> None:
+    text = (
+        "---\nlicense: apache-2.0\nbase_model: mistralai/Mistral-7B-v0.1\n---\n"
+        "We instruction-tuned it on an internally curated dataset.\n"
+    )
+    result = check_card(offline_checker, tmp_path, text)
+    assert result.verdict.status is Status.CONDITIONAL
+    assert "data-license-unknown" in {c.id for c in result.verdict.conditions}
+
+
+def test_a_mention_is_valid_spdx(offline_checker: Checker, tmp_path: Path) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    result = check_card(offline_checker, tmp_path, APACHE + "A chatbot project with LLaMA 13B.\n")
+    out = tmp_path / "m.spdx.json"
+    out.write_text(render(result, "spdx-json"), encoding="utf-8")
+    assert validate_full_spdx_document(parse_file(str(out))) == []

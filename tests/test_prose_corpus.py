@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
-from model_licensecheck.model import KnownLicense, SourceKind
+from model_licensecheck.model import KnownLicense, Relation, SourceKind
 from model_licensecheck.resolve.card import card_claims, parse_card
 from model_licensecheck.resolve.licenses import normalize
 from model_licensecheck.resolve.prose import license_statements, stricter
@@ -61,6 +61,8 @@ def read(item: dict[str, Any], kb: KnowledgeBase) -> set[str]:
     claim, edges, _ = card_claims(card, CHILD, "c.md", kb, SourceKind.HUB_METADATA)
     facts = set()
     for e in edges:
+        if e.relation is Relation.MENTIONED:
+            continue  # named without a stated use: no lineage claim (see `mentions` below)
         parent = "<unnamed>" if GENERATED_DATA_MARK in e.parent else e.parent
         relation = e.relation.value if e.relation is not None else "trained_on"
         facts.add(f"{parent} {relation}")
@@ -123,3 +125,21 @@ def test_precision_and_recall(
     detail = "\n".join(result.misses)
     assert result.precision >= precision, detail
     assert result.recall >= recall, detail
+
+
+def mentions(name: str, kb: KnowledgeBase) -> tuple[int, int]:
+    """How many items name a model without a stated use (`mentioned`: the safety net's input),
+    and how many of those are items that expect no lineage at all."""
+    named = negatives = 0
+    for item in corpus(name):
+        card = parse_card(f"{item['text']}\n", "c.md")
+        _, edges, _ = card_claims(card, CHILD, "c.md", kb, SourceKind.HUB_METADATA)
+        if any(e.relation is Relation.MENTIONED for e in edges):
+            named += 1
+            negatives += not item.get("edges")
+    return named, negatives
+
+
+def test_comparisons_and_roles_are_not_unconfirmed_mentions(shipped_kb: KnowledgeBase) -> None:
+    named, negatives = mentions("tuned.yaml", shipped_kb)
+    assert (named, negatives) == (0, 0)

@@ -28,6 +28,10 @@ class Relation(StrEnum):
     TRAINED_ON = "trained_on"
     GENERATED_BY = "generated_by"
     DERIVED_FROM = "derived_from"
+    MENTIONED = "mentioned"
+    """A known model the card names without saying how it was used: not an ancestor, carries
+    nothing, but one stricter than what applies keeps the verdict from `allowed` until a person
+    confirms it (DESIGN §5, `unconfirmed-ancestor`)."""
 
 
 WEIGHT_RELATIONS: frozenset[Relation] = frozenset(

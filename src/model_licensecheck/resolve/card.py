@@ -371,6 +371,7 @@ def card_claims(
     declared = {e.parent.lower() for e in edges}
     metadata_data = [e for e in edges if e.parent_kind is NodeKind.DATASET]
     anonymous = 0
+    unexplained: dict[str, EdgeClaim] = {}
     mentions = find_mentions(card.prose, kb, card.prose_first_line)
     # Within a sentence, datasets first: a generator attaches to the data the sentence names.
     mentions.sort(key=lambda m: (m.line, m.relation is Relation.GENERATED_BY))
@@ -392,6 +393,10 @@ def card_claims(
                 declared.add(m.id.lower())
                 continue
         if relation is None:
+            if m.unexplained and kind is NodeKind.MODEL:
+                unexplained.setdefault(
+                    m.id.lower(), EdgeClaim(m.id, m.kind, Relation.MENTIONED, evidence)
+                )
             # Only a note: a later sentence may still say how it was used.
             note = (f"The card mentions {m.id} (line {m.line}) without saying how it was "
                     "used; it is not counted as an ancestor.")  # fmt: skip
@@ -426,4 +431,11 @@ def card_claims(
         anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
         _name_lineage(child, kb, edges)
         edges = _drop_grandparents(edges, kb)
+        # Named with no stated use and not an ancestor either: kept as a `mentioned` edge, so
+        # that one stricter than what applies can hold the verdict (DESIGN §5).
+        named = {_canonical(e.parent, kb).lower() for e in edges}
+        edges += [
+            e for key, e in unexplained.items()
+            if key not in declared and _canonical(e.parent, kb).lower() not in named
+        ]  # fmt: skip
     return license_claim, edges, notes

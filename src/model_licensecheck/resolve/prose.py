@@ -74,6 +74,13 @@ _EVAL_WORDS = frozenset({"evaluated", "evaluate", "evaluation", "evaluations", "
                          "leaderboard", "scores", "score", "accuracy", "measured", "achieves",
                          "reaches", "results"})  # fmt: skip
 _PROMPT_WORDS = frozenset({"prompts", "prompt", "seed", "seeds", "queries"})
+# Sentences that explain a model's mention as something other than lineage.
+_EXPLAINED = re.compile(
+    r"\b(architecture|tokeni[sz]er|chat\s+template|prompt\s+format|same\s+as|layers?|"
+    r"attention|vocabulary|context\s+(length|window)|thanks?|grateful|acknowledg\w*|"
+    r"inspired|cite|citation|paper|family|series|collection|leaderboard|scores?|accuracy)\b",
+    re.I,
+)
 _CITATION_HEADING = re.compile(r"^\W*(citation|cite|bibtex|references?|acknowledg\w*)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _HUB_URL = re.compile(r"huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)")
@@ -92,6 +99,9 @@ class Mention(NamedTuple):
     known: bool = True
     """False for a Hub id the knowledge base does not describe (named by URL or in quotes, with
     a lineage cue): the resolver asks the Hub about it."""
+    unexplained: bool = False
+    """A known model named with no cue at all: not a comparison, an evaluation, a citation, an
+    architecture or tokenizer note, nor a role such as judge. Its use is simply not stated."""
 
 
 def sentences(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
@@ -265,7 +275,12 @@ def find_mentions(text: str, kb: "KnowledgeBase", first_line: int = 1) -> list[M
                 relation = None  # a citation names papers, not what the model was made from
             if not art.known and (relation is None or relation is Relation.GENERATED_BY):
                 continue  # an unknown id without a weight cue is not even worth a note
-            out.append(Mention(art.id, art.kind, relation, line, sentence[:300], art.known))
+            unexplained = (
+                relation is None and art.kind is NodeKind.MODEL and not role and not cited
+                and not compared and not evaluation and not _EXPLAINED.search(sentence)
+            )  # fmt: skip
+            out.append(Mention(art.id, art.kind, relation, line, sentence[:300], art.known,
+                               unexplained))  # fmt: skip
     return out
 
 

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 UNKNOWN_LICENSE = "unknown"
 """The concluded-license marker for a license that could not be determined."""
 
+UNCONFIRMED_RULE = "builtin-unconfirmed-ancestor"
+"""The finding for a model the card names without stating its use, whose license is stricter
+than the one that applies (DESIGN §5): conditional until a person confirms or waives it."""
+
 INHERITED_RULE = "builtin-license-inherited"
 """The finding that says a quantized copy carries its parent's license (rule ids starting
 with `builtin-` are reserved: no rule file can make one)."""
@@ -190,8 +194,58 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
         else:
             for found in _conflicts(rule, lineage, entries, walk, by_child):
                 findings.setdefault((rule.id, found.ancestor), found)
+    concluded = _concluded(lineage, entries, by_child)
+    if via is None:
+        for found in _unconfirmed(lineage, entries, concluded, walk(_WEIGHTS, lineage.root), kb):
+            findings.setdefault((UNCONFIRMED_RULE, found.ancestor), found)
     ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
-    return Evaluation(tuple(ordered), _concluded(lineage, entries, by_child))
+    return Evaluation(tuple(ordered), concluded)
+
+
+def _unconfirmed(
+    lineage: Lineage,
+    entries: "Mapping[str, LicenseEntry | None]",
+    concluded: Mapping[str, tuple[str, ...]],
+    weights: Mapping[str, tuple[Edge, ...]],
+    kb: "KnowledgeBase",
+) -> list[Finding]:
+    """Models named without a stated use (`mentioned`) by the subject or its weight ancestors,
+    whose license is stricter than every license that applies to the subject."""
+    applied = [kb.licenses.get(lic) for lic in concluded.get(lineage.root, ())]
+    if any(e is None for e in applied):
+        return []  # an undetermined license already keeps the verdict at unknown
+    ranks = [strictness(e.clauses) for e in applied if e is not None]
+    ceiling = max((int(r) if r is not None else int(Status.UNKNOWN) for r in ranks), default=0)
+    out: list[Finding] = []
+    for edge in lineage.edges:
+        if edge.relation is not Relation.MENTIONED or edge.child not in weights:
+            continue
+        entry = entries.get(edge.parent)
+        if entry is None:
+            continue
+        rank = strictness(entry.clauses)
+        if (int(rank) if rank is not None else int(Status.UNKNOWN)) <= ceiling:
+            continue
+        quote = next((ev.quote for ev in edge.evidence if ev.quote), "")
+        where = next((ev.location for ev in edge.evidence), "")
+        out.append(
+            Finding(
+                rule_id=UNCONFIRMED_RULE,
+                title="A stricter model is named without its use being stated",
+                status=Status.CONDITIONAL,
+                conditions=(Condition("unconfirmed-ancestor", edge.parent),),
+                path=(*weights[edge.child], edge),
+                ancestor=edge.parent,
+                license_id=entry.id,
+                message=(
+                    f'The card of {edge.child} names {edge.parent} ({where}: "{quote}") '
+                    f"without saying how it was used; its license, {entry.name} ({entry.id}), "
+                    f"is stricter than what applies to {lineage.root}. Confirm that it is not "
+                    "an ancestor (or that its terms are met), or waive this finding."
+                ),
+            )
+        )
+    return out
 
 
 def inherit_licenses(
