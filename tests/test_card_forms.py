@@ -382,3 +382,26 @@ def test_a_mention_is_valid_spdx(offline_checker: Checker, tmp_path: Path) -> No
     out = tmp_path / "m.spdx.json"
     out.write_text(render(result, "spdx-json"), encoding="utf-8")
     assert validate_full_spdx_document(parse_file(str(out))) == []
+
+
+@pytest.mark.parametrize(
+    ("child", "front", "expected"),
+    [
+        ("TheBloke/Llama-2-13B-chat-GPTQ", "", ("meta-llama/Llama-2-13b-chat-hf", "quantized")),
+        ("someone/Mistral-7B-Instruct-v0.2-GGUF", "", ("mistralai/Mistral-7B-Instruct-v0.2",
+                                                      "quantized")),
+        ("jordiclive/Llama-2-70b-oasst-1-200", "", ("meta-llama/Llama-2-70b-hf", "finetune")),
+        # The metadata names the parent: the name adds nothing.
+        ("TheBloke/Llama-2-13B-chat-GPTQ", "base_model: a/b", ("a/b", "finetune")),
+        # A repo the knowledge base describes, or a name that embeds no known model.
+        ("Qwen/Qwen2.5-7B-Instruct", "", None),
+        ("acme/llama-helper", "", None),
+    ],
+)  # fmt: skip
+def test_the_repo_name_is_lineage_when_nothing_else_is(
+    shipped_kb: KnowledgeBase, child: str, front: str, expected: tuple[str, str] | None
+) -> None:
+    card = parse_card(f"---\n{front}\n---\nFiles.\n", "c.md")
+    _, edges, _ = card_claims(card, child, "c.md", shipped_kb, SourceKind.HUB_METADATA)
+    got = [(e.parent, e.relation.value if e.relation else None) for e in edges]
+    assert got == ([expected] if expected else [])

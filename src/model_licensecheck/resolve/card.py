@@ -264,26 +264,35 @@ _COPY_SUFFIX = re.compile(
 
 
 def _name_lineage(child: str, kb: "KnowledgeBase", edges: list[EdgeClaim]) -> None:
-    """A repo whose own name is a known model's plus a quantizer's suffix
-    (`TheBloke/Llama-2-13B-chat-GPTQ`), when nothing else names a weight parent: a quantized
-    copy of that model, inferred from the name."""
+    """When nothing else names a weight parent, the repo's own name: a known model's name plus
+    a quantizer's suffix (`TheBloke/Llama-2-13B-chat-GPTQ`) is a quantized copy of it; a known
+    model's name plus other words (`jordiclive/Llama-2-70b-oasst-1-200`) is a derivative
+    (`finetune`) of it. Both inferred, quoting the name."""
     if "/" not in child or not is_hub_id(child):
         return
     if any(e.parent_kind is NodeKind.MODEL and e.relation is not Relation.GENERATED_BY
            for e in edges):  # fmt: skip
         return
     name = child.split("/", 1)[1]
+    if kb.artifact(child) is not None:
+        return  # the knowledge base describes this repo itself
     stem = name
     while (cut := _COPY_SUFFIX.search(stem)) is not None:
         stem = stem[: cut.start()]
-    if stem == name or not stem:
-        return
-    art = kb.aliases.get(" ".join(tokens(stem)))
-    if art is None or art.kind is not NodeKind.MODEL or art.id.lower() == child.lower():
-        return
     evidence = Evidence(SourceKind.CARD_TEXT, child, f"repository name: {name}",
                         Confidence.INFERRED)  # fmt: skip
-    edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.QUANTIZED, evidence))
+    words = tokens(stem)
+    if stem != name and stem:
+        art = kb.aliases.get(" ".join(words))
+        if art is not None and art.kind is NodeKind.MODEL:
+            edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.QUANTIZED, evidence))
+            return
+    # A known model's name followed by more words (`Llama-2-70b-oasst`): a derivative of it.
+    for n in range(len(words) - 1, 1, -1):
+        art = kb.aliases.get(" ".join(words[:n]))
+        if art is not None and art.kind is NodeKind.MODEL:
+            edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.FINETUNE, evidence))
+            return
 
 
 def _names_a_license(claim: LicenseClaim | None) -> bool:
