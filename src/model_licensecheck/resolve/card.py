@@ -8,6 +8,7 @@ from ..errors import InputError
 from ..kb.loader import tokens
 from ..kb.schema import strictness
 from ..model import (
+    WEIGHT_RELATIONS,
     Confidence,
     Evidence,
     KnownLicense,
@@ -193,16 +194,12 @@ _UNDISCLOSED = re.compile(
 )
 
 
-_WEIGHTS = frozenset({Relation.FINETUNE, Relation.ADAPTER, Relation.MERGE, Relation.QUANTIZED,
-                      Relation.CONTINUED_PRETRAIN})  # fmt: skip
-
-
 def _drop_grandparents(edges: list[EdgeClaim], kb: "KnowledgeBase") -> list[EdgeClaim]:
     """A weight parent read from the prose that the knowledge base knows to be an ancestor of
     another weight parent the card names is that parent's base, not this model's ("the Int4
     model of Qwen-7B-Chat ... based on the pretrained Qwen-7B"): it is reached through that
     parent anyway, and an extra direct edge would make a plain copy look like a merge."""
-    parents = {e.parent for e in edges if e.relation in _WEIGHTS and e.child is None}
+    parents = {e.parent for e in edges if e.relation in WEIGHT_RELATIONS and e.child is None}
     above: set[str] = set()
     for parent in parents:
         todo = [parent]
@@ -213,14 +210,14 @@ def _drop_grandparents(edges: list[EdgeClaim], kb: "KnowledgeBase") -> list[Edge
                 continue
             seen.add(art.id)
             for up in art.upstream:
-                if up.relation in _WEIGHTS:
+                if up.relation in WEIGHT_RELATIONS:
                     above.add(up.id.lower())
                     todo.append(up.id)
     return [
         e for e in edges
         if not (
             e.evidence.source is SourceKind.CARD_TEXT
-            and e.relation in _WEIGHTS
+            and e.relation in WEIGHT_RELATIONS
             and e.relation is not Relation.MERGE  # a merge may take in its part's base too
             and e.child is None
             and _canonical(e.parent, kb).lower() in above
