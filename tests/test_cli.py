@@ -135,7 +135,7 @@ def test_fail_on_can_include_conditional() -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("license-list.md", "`license` must be a string, not a list"),
+        ("license-mapping.md", "`license` must be a string or a list of strings, not a mapping"),
         ("base-number.md", "`base_model` must be a string or a list of strings, not a number"),
         ("malformed.md", "malformed YAML front matter"),
         ("unclosed.md", "never closed"),

@@ -192,16 +192,24 @@ def test_an_older_gguf_falls_back_to_its_name(tmp_path: Path, offline_checker: C
     assert result.verdict.status is Status.ALLOWED
 
 
-def test_a_gguf_without_a_license_but_with_a_known_source_is_still_unknown(
+def test_a_gguf_without_a_license_inherits_its_quantized_source(
     tmp_path: Path, offline_checker: Checker
 ) -> None:
+    """DESIGN §4: a quantization that declares no license carries its parent's, and says so;
+    with a source whose license is unknown it stays unknown."""
     path = write_gguf(
         tmp_path / "m.gguf",
         {"general.source.url": "https://huggingface.co/mistralai/Mistral-7B-v0.1"},
     )
     result = offline_checker.check(str(path))
-    assert result.verdict.status is Status.UNKNOWN
-    assert result.verdict.drivers[0].ancestor == str(path)
+    assert result.verdict.status is Status.ALLOWED
+    inherited = [f for f in result.findings if f.rule_id == "builtin-license-inherited"]
+    assert [(f.ancestor, f.license_id) for f in inherited] == [(str(path), "Apache-2.0")]
+    unknown = write_gguf(
+        tmp_path / "u.gguf",
+        {"general.source.url": "https://huggingface.co/someone/never-heard-of-it"},
+    )
+    assert offline_checker.check(str(unknown)).verdict.status is Status.UNKNOWN
 
 
 # -- bad input -------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ class Relation(StrEnum):
     TRAINED_ON = "trained_on"
     GENERATED_BY = "generated_by"
     DERIVED_FROM = "derived_from"
+    MENTIONED = "mentioned"
+    """A known model the card names without saying how it was used: not an ancestor, carries
+    nothing, but one stricter than what applies keeps the verdict from `allowed` until a person
+    confirms it (DESIGN §5, `unconfirmed-ancestor`)."""
 
 
 WEIGHT_RELATIONS: frozenset[Relation] = frozenset(
@@ -77,7 +81,12 @@ class KnownLicense(NamedTuple):
     raw: str
     evidence: Evidence
     matched_by: str = "id"
-    """Which clue mapped `raw` to `id`: id, hf-id, alias, license_name, license_link."""
+    """Which clue mapped `raw` to `id`: id, hf-id, alias, license_name, license_link,
+    expression (an SPDX expression), license_file, card-text (a statement in the card's prose)."""
+    declared_id: str | None = None
+    """The license the metadata declares (`raw`), when a stricter statement elsewhere (the
+    card's prose) decided `id`: the declared license is then more permissive than the one that
+    applies, a `license-conflict`."""
 
 
 class UnknownLicense(NamedTuple):
@@ -86,6 +95,10 @@ class UnknownLicense(NamedTuple):
     reason: str
     raw: str | None = None
     evidence: Evidence | None = None
+    undeclared: bool = False
+    """True when the artifact's sources were read and declare no license at all (no field, no
+    LICENSE file, no statement): a quantized copy may then inherit its parent's (DESIGN §4).
+    False for a license declared but not recognised, and for whatever could not be read."""
 
 
 License = KnownLicense | UnknownLicense

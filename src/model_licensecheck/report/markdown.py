@@ -186,7 +186,8 @@ class MarkdownReporter:
             node = lineage.nodes[node_id]
             label = (
                 f"{mermaid_text(node_id)}<br/>"
-                f"{mermaid_text(node.kind.value)} · {mermaid_text(license_label(node))}"
+                f"{mermaid_text(node.kind.value)} · "
+                f"{mermaid_text(license_label(node, result.concluded.get(node_id, ())))}"
             )
             open_, close = _SHAPES[node.kind]
             lines.append(f'  {ids[node_id]}{open_}"{label}"{close}')

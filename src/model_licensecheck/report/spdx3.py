@@ -58,6 +58,8 @@ def spdx3_relationship(edge: MergedEdge) -> tuple[str, str, str]:
             return edge.child, _REL.trainedOn, edge.parent
         case Relation.GENERATED_BY:
             return edge.parent, _REL.generates, edge.child
+        case Relation.MENTIONED:
+            return edge.child, _REL.other, edge.parent  # named in the card, use not stated
         case _:
             assert_never(edge.relation)
 

@@ -19,13 +19,16 @@ _COLORS = {
 }
 
 
-def license_label(node: AnyNode) -> str:
-    """The license as shown next to a node."""
+def license_label(node: AnyNode, concluded: tuple[str, ...] = ()) -> str:
+    """The license as shown next to a node; a copy that declares none and carries its
+    parent's (its concluded licenses all known) says it inherited them."""
     lic = node.license
     if isinstance(lic, KnownLicense):
         return lic.id
     if isinstance(node, UnresolvedNode):
         return "unknown (not resolved)"
+    if lic.undeclared and concluded and "unknown" not in concluded:
+        return f"none declared; inherited: {', '.join(concluded)}"
     return f"unknown ({lic.raw})" if lic.raw else "unknown"
 
 
@@ -109,7 +112,8 @@ class TextReporter:
 
         def label(node_id: str) -> str:
             node = lineage.nodes[node_id]
-            text = f"{node_id}  {node.kind.value}  {license_label(node)}"
+            concluded = result.concluded.get(node_id, ())
+            text = f"{node_id}  {node.kind.value}  {license_label(node, concluded)}"
             if isinstance(node, UnresolvedNode):
                 text += f"  ({node.reason})"
             elif node.incomplete:

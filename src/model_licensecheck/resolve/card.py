@@ -1,13 +1,27 @@
 """Read a model card: YAML front matter into raw fields with lines, and the prose after it."""
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
-from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
+from ..kb.loader import tokens
+from ..kb.schema import strictness
+from ..model import (
+    WEIGHT_RELATIONS,
+    Confidence,
+    Evidence,
+    KnownLicense,
+    NodeKind,
+    Relation,
+    SourceKind,
+    Status,
+    UnknownLicense,
+)
 from ..yamlio import LineDict, YamlError, load
-from .interface import EdgeClaim, LicenseClaim
-from .prose import find_mentions
+from .interface import EdgeClaim, LicenseClaim, is_hub_id
+from .licenses import normalize
+from .prose import find_mentions, license_statements, sentences, stricter
 from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
@@ -99,6 +113,194 @@ def list_field(card: Card, key: str, where: str) -> list[str]:
     )
 
 
+def _license_field(card: Card, where: str) -> tuple[str | None, str | None]:
+    """`license` as the Hub accepts it: a string (an id, a name or an SPDX expression) or a
+    list of them. A list means every license in it applies (read as `A AND B`, the strictest
+    wins); the evidence quotes the field as written."""
+    value = card.metadata.get("license")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value if v.strip()]
+        if not items:
+            return None, None
+        shown = f"license: [{', '.join(items)}]"
+        if len(items) == 1:
+            return items[0], shown
+        return " AND ".join(f"({v})" if _SPACED.search(v) else v for v in items), shown
+    if value is not None and not isinstance(value, str):
+        list_field(card, "license", where)  # raises: the field has a shape the Hub refuses
+    raw = text_field(card, "license", where)
+    return raw, f"license: {raw}" if raw is not None else None
+
+
+_SPACED = re.compile(r"\s")
+
+
+def _weigh_prose(
+    card: Card, where: str, kb: "KnowledgeBase", claim: LicenseClaim | None, notes: list[str]
+) -> LicenseClaim | None:
+    """Weigh the license statements of the card's prose against its front matter (DESIGN §5):
+    the stricter applies. A stricter statement becomes the claim (its evidence is the quoted
+    sentence; `licenses.normalize` reads the license from it and keeps the front matter's as
+    the declared one, a `license-conflict`); a front matter that already says as much or more
+    stands, and the statement is noted."""
+    statements = license_statements(card.prose, kb, card.prose_first_line)
+    if not statements:
+        return claim
+    best = statements[0]
+    for s in statements[1:]:
+        if stricter(s.entry, best.entry):
+            best = s
+    evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{best.line}", best.quote,
+                        Confidence.INFERRED)  # fmt: skip
+    declared = normalize(claim, kb)
+    front = kb.licenses.get(declared.id) if isinstance(declared, KnownLicense) else None
+    if front is not None and front.id == best.entry.id:
+        return claim
+    if (
+        isinstance(declared, UnknownLicense)
+        and _names_a_license(claim)
+        and strictness(best.entry.clauses) is not Status.PROHIBITED
+    ):
+        # The metadata names a license this tool does not know: its terms may be stricter
+        # than anything the prose says, so only a prohibition in the prose may settle it.
+        notes.append(
+            f"The card's prose states {best.entry.id} (line {best.line}), but its metadata "
+            "names a license this tool does not know, which stays undetermined."
+        )
+        return claim
+    if front is not None and not stricter(best.entry, front):
+        notes.append(
+            f"The card's prose states {best.entry.id} (line {best.line}); its metadata's "
+            f"{front.id} is at least as strict and is used."
+        )
+        return claim
+    if front is not None:
+        notes.append(
+            f"The card's metadata declares {front.id}, but its prose states {best.entry.id} "
+            f"(line {best.line}: {best.quote!r}); the stricter, {best.entry.id}, applies."
+        )
+    if claim is None:
+        return LicenseClaim(None, evidence)
+    return claim._replace(evidence=evidence)
+
+
+_UNDISCLOSED = re.compile(
+    r"\b(?:fine-?tun\w*|finetun\w*|trained|tuned|aligned|sft|post-?trained|instruction-tuned)\b"
+    r"(?:\W+\w+){0,6}?\W+(?:on|using|used|uses|with|from)\W+(?:\w+\W+){0,3}?"
+    r"(?:internal(?:ly)?|proprietary|private|in-house|undisclosed|closed|non-public|"
+    r"(?:internally\s+)?curated|own|custom)\W+(?:\w+\W+){0,3}?"
+    r"(?:data|datasets?|corpus|corpora|mixture|collection|instructions|conversations)\b",
+    re.I,
+)
+
+
+def _drop_grandparents(edges: list[EdgeClaim], kb: "KnowledgeBase") -> list[EdgeClaim]:
+    """A weight parent read from the prose that the knowledge base knows to be an ancestor of
+    another weight parent the card names is that parent's base, not this model's ("the Int4
+    model of Qwen-7B-Chat ... based on the pretrained Qwen-7B"): it is reached through that
+    parent anyway, and an extra direct edge would make a plain copy look like a merge."""
+    parents = {e.parent for e in edges if e.relation in WEIGHT_RELATIONS and e.child is None}
+    above: set[str] = set()
+    for parent in parents:
+        todo = [parent]
+        seen: set[str] = set()
+        while todo:
+            art = kb.artifact(todo.pop())
+            if art is None or art.id in seen:
+                continue
+            seen.add(art.id)
+            for up in art.upstream:
+                if up.relation in WEIGHT_RELATIONS:
+                    above.add(up.id.lower())
+                    todo.append(up.id)
+    return [
+        e for e in edges
+        if not (
+            e.evidence.source is SourceKind.CARD_TEXT
+            and e.relation in WEIGHT_RELATIONS
+            and e.relation is not Relation.MERGE  # a merge may take in its part's base too
+            and e.child is None
+            and _canonical(e.parent, kb).lower() in above
+        )
+    ]  # fmt: skip
+
+
+def _canonical(ident: str, kb: "KnowledgeBase") -> str:
+    art = kb.artifact(ident)
+    return art.id if art is not None else ident
+
+
+def _undisclosed_data(
+    card: Card, child: str, where: str, edges: list[EdgeClaim], notes: list[str], taken: int
+) -> int:
+    """A card that says its fine-tuning data is internal, proprietary, private or curated and
+    names none: an unnamed dataset whose license is unknown (`data-license-unknown`), unless
+    the card names its data anyway. Returns how many unnamed datasets were added."""
+    if any(e.parent_kind is NodeKind.DATASET for e in edges):
+        return 0
+    for line, sentence in sentences(card.prose, card.prose_first_line):
+        if _UNDISCLOSED.search(sentence):
+            evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{line}", sentence[:300],
+                                Confidence.INFERRED)  # fmt: skip
+            anon_id = f"{child}#generated-data-{taken + 1}"
+            edges.append(EdgeClaim(anon_id, NodeKind.DATASET, Relation.TRAINED_ON, evidence))
+            notes.append(
+                f"The card says {child} was trained on data it does not name (line {line}); "
+                f"that data ({anon_id}) has no known license."
+            )
+            return 1
+    return 0
+
+
+# Suffixes the Hub's quantizers and converters append to the name of the repo they copy.
+_COPY_SUFFIX = re.compile(
+    r"[-_.](?:gguf|gptq|awq|exl2|ggml|mlx|hqq|bnb|fp16|bf16|fp32|f16|int[48]|w4a16|"
+    r"\d(?:\.\d+)?bpw|[2-8]-?bits?|q[2-8](?:_k)?(?:_[msl])?|hf|safetensors)$",
+    re.I,
+)
+
+
+def _name_lineage(child: str, kb: "KnowledgeBase", edges: list[EdgeClaim]) -> None:
+    """When nothing else names a weight parent, the repo's own name: a known model's name plus
+    a quantizer's suffix (`TheBloke/Llama-2-13B-chat-GPTQ`) is a quantized copy of it; a known
+    model's name plus other words (`jordiclive/Llama-2-70b-oasst-1-200`) is a derivative
+    (`finetune`) of it. Both inferred, quoting the name."""
+    if "/" not in child or not is_hub_id(child):
+        return
+    if any(e.parent_kind is NodeKind.MODEL and e.relation is not Relation.GENERATED_BY
+           for e in edges):  # fmt: skip
+        return
+    name = child.split("/", 1)[1]
+    if kb.artifact(child) is not None:
+        return  # the knowledge base describes this repo itself
+    stem = name
+    while (cut := _COPY_SUFFIX.search(stem)) is not None:
+        stem = stem[: cut.start()]
+    evidence = Evidence(SourceKind.CARD_TEXT, child, f"repository name: {name}",
+                        Confidence.INFERRED)  # fmt: skip
+    words = tokens(stem)
+    if stem != name and stem:
+        art = kb.aliases.get(" ".join(words))
+        if art is not None and art.kind is NodeKind.MODEL:
+            edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.QUANTIZED, evidence))
+            return
+    # A known model's name followed by more words (`Llama-2-70b-oasst`): a derivative of it.
+    for n in range(len(words) - 1, 1, -1):
+        art = kb.aliases.get(" ".join(words[:n]))
+        if art is not None and art.kind is NodeKind.MODEL:
+            edges.append(EdgeClaim(art.id, NodeKind.MODEL, Relation.FINETUNE, evidence))
+            return
+
+
+def _names_a_license(claim: LicenseClaim | None) -> bool:
+    """Whether the metadata names a license (an id, a name or a link), rather than saying
+    nothing or only `other` ("see the card")."""
+    if claim is None:
+        return False
+    raw = (claim.raw or "").strip().lower()
+    return bool(claim.name or claim.link or (raw and raw not in ("other", "licenseref-hf-other")))
+
+
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -139,15 +341,15 @@ def card_claims(
         return Evidence(source, f"{where}:{card.key_lines.get(key, 1)}", quote)
 
     notes: list[str] = []
-    license_raw = text_field(card, "license", where)
+    license_raw, license_quote = _license_field(card, where)
+    name = text_field(card, "license_name", where)
+    link = text_field(card, "license_link", where)
     license_claim = None
-    if license_raw is not None:
-        license_claim = LicenseClaim(
-            license_raw,
-            ev("license", f"license: {license_raw}"),
-            name=text_field(card, "license_name", where),
-            link=text_field(card, "license_link", where),
-        )
+    if license_raw is not None or name is not None or link is not None:
+        key = "license" if license_raw is not None else "license_name" if name else "license_link"
+        quote = license_quote or (f"license_name: {name}" if name else f"license_link: {link}")
+        license_claim = LicenseClaim(license_raw, ev(key, quote), name=name, link=link)
+    license_claim = _weigh_prose(card, where, kb, license_claim, notes)
     edges: list[EdgeClaim] = []
     bases = list_field(card, "base_model", where)
     relation_raw = text_field(card, "base_model_relation", where)
@@ -173,9 +375,14 @@ def card_claims(
                       ev("datasets", f"datasets: {dataset}"))
         )  # fmt: skip
     declared = {e.parent.lower() for e in edges}
+    metadata_data = [e for e in edges if e.parent_kind is NodeKind.DATASET]
     anonymous = 0
-    for m in find_mentions(card.prose, kb, card.prose_first_line):
-        if m.entry.id.lower() == child.lower() or m.entry.id.lower() in declared:
+    unexplained: dict[str, EdgeClaim] = {}
+    mentions = find_mentions(card.prose, kb, card.prose_first_line)
+    # Within a sentence, datasets first: a generator attaches to the data the sentence names.
+    mentions.sort(key=lambda m: (m.line, m.relation is Relation.GENERATED_BY))
+    for m in mentions:
+        if m.id.lower() == child.lower() or m.id.lower() in declared:
             continue
         evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{m.line}", m.quote,
                             Confidence.INFERRED)  # fmt: skip
@@ -183,25 +390,32 @@ def card_claims(
         if kind is NodeKind.DATASET:
             # A dataset is not fine-tuned: a model or service it names generated it, and a
             # dataset it names (with a data cue) is what it was built from.
-            if m.entry.kind is NodeKind.DATASET and relation is not None:
+            if m.kind is NodeKind.DATASET and relation is not None:
                 relation = Relation.DERIVED_FROM
-            elif m.entry.kind is NodeKind.MODEL:
+            elif m.kind is NodeKind.MODEL:
                 relation = Relation.GENERATED_BY if _generation_cue(m.quote) else None
             if relation is not None:
-                edges.append(EdgeClaim(m.entry.id, m.entry.kind, relation, evidence))
-                declared.add(m.entry.id.lower())
+                edges.append(EdgeClaim(m.id, m.kind, relation, evidence))
+                declared.add(m.id.lower())
                 continue
         if relation is None:
-            notes.append(
-                f"The card mentions {m.entry.id} (line {m.line}) without saying how it was "
-                "used; it is not counted as an ancestor."
-            )
-        elif m.relation is Relation.GENERATED_BY:
-            # Attach the generator to a dataset the same sentence names, else to unnamed data.
+            if m.unexplained and kind is NodeKind.MODEL:
+                unexplained.setdefault(
+                    m.id.lower(), EdgeClaim(m.id, m.kind, Relation.MENTIONED, evidence)
+                )
+            # Only a note: a later sentence may still say how it was used.
+            note = (f"The card mentions {m.id} (line {m.line}) without saying how it was "
+                    "used; it is not counted as an ancestor.")  # fmt: skip
+            if not any(n.startswith(f"The card mentions {m.id} ") for n in notes):
+                notes.append(note)
+            continue
+        if m.relation is Relation.GENERATED_BY:
+            # Attach the generator to a dataset the same sentence names, else to the data the
+            # card's metadata declares, else to unnamed data.
             datasets = [
                 e for e in edges
                 if e.parent_kind is NodeKind.DATASET and e.evidence.location == evidence.location
-            ]  # fmt: skip
+            ] or metadata_data  # fmt: skip
             if not datasets:
                 anonymous += 1
                 anon_id = f"{child}#generated-data-{anonymous}"
@@ -209,10 +423,25 @@ def card_claims(
                 datasets = [edges[-1]]
             for d in datasets:
                 edges.append(
-                    EdgeClaim(m.entry.id, m.entry.kind, Relation.GENERATED_BY, evidence,
-                              child=d.parent)
-                )  # fmt: skip
+                    EdgeClaim(m.id, m.kind, Relation.GENERATED_BY, evidence, child=d.parent)
+                )
         else:
-            edges.append(EdgeClaim(m.entry.id, m.entry.kind, m.relation, evidence))
-        declared.add(m.entry.id.lower())
+            edges.append(EdgeClaim(m.id, m.kind, m.relation, evidence))
+        declared.add(m.id.lower())
+    # A mention noted in one sentence and used in another is an ancestor after all.
+    notes = [
+        n for n in notes
+        if not (n.startswith("The card mentions ") and n.split()[3].lower() in declared)
+    ]  # fmt: skip
+    if kind is NodeKind.MODEL:
+        anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
+        _name_lineage(child, kb, edges)
+        edges = _drop_grandparents(edges, kb)
+        # Named with no stated use and not an ancestor either: kept as a `mentioned` edge, so
+        # that one stricter than what applies can hold the verdict (DESIGN §5).
+        named = {_canonical(e.parent, kb).lower() for e in edges}
+        edges += [
+            e for key, e in unexplained.items()
+            if key not in declared and _canonical(e.parent, kb).lower() not in named
+        ]  # fmt: skip
     return license_claim, edges, notes

@@ -12,6 +12,7 @@ from ..model import (
     Finding,
     KnownLicense,
     Lineage,
+    Node,
     NodeKind,
     Relation,
     Status,
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
 
 UNKNOWN_LICENSE = "unknown"
 """The concluded-license marker for a license that could not be determined."""
+
+UNCONFIRMED_RULE = "builtin-unconfirmed-ancestor"
+"""The finding for a model the card names without stating its use, whose license is stricter
+than the one that applies (DESIGN §5): conditional until a person confirms or waives it."""
+
+INHERITED_RULE = "builtin-license-inherited"
+"""The finding that says a quantized copy carries its parent's license (rule ids starting
+with `builtin-` are reserved: no rule file can make one)."""
 
 _WEIGHTS = PathPattern.parse("weight*")
 
@@ -71,12 +80,18 @@ class _Format(dict[str, str]):
         return f"{{{key}}}"
 
 
-def _matches(rule: "Rule", node: AnyNode, entry: "LicenseEntry | None") -> bool:
+def _matches(
+    rule: "Rule", node: AnyNode, entry: "LicenseEntry | None", conflicted: bool = False
+) -> bool:
     if rule.ancestor_kinds and node.kind not in rule.ancestor_kinds:
         return False
     for key, accepted in rule.when.items():
         if key == "license_known":
             if (entry is not None) not in accepted:
+                return False
+            continue
+        if key == "declared_conflict":
+            if conflicted not in accepted:
                 return False
             continue
         if entry is None:
@@ -154,6 +169,13 @@ def _finding(
 def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> Evaluation:
     """Run every rule over the lineage; findings are sorted, worst first."""
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
+    edges_by_child: dict[str, list[Edge]] = {}
+    for edge in lineage.edges:
+        edges_by_child.setdefault(edge.child, []).append(edge)
+    inherited = inherit_licenses(lineage, entries, edges_by_child)
+    for node_id, (_, entry) in inherited.items():
+        entries[node_id] = entry
+    conflicted = _declared_conflicts(lineage, entries, kb)
     # DESIGN §4: same-licensor weight edges do not carry the upstream's license (licensor.py).
     by_child, relicensed = bypass_relicensed(lineage, kb, entries)
     walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
@@ -166,19 +188,159 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
         return walks[key]
 
     findings: dict[tuple[str, str], Finding] = {(f.rule_id, f.ancestor): f for f in relicensed}
+    if via is None:
+        for node_id, path in walk(_WEIGHTS, lineage.root).items():
+            if node_id in inherited:
+                parent, entry = inherited[node_id]
+                findings[(INHERITED_RULE, node_id)] = _inherited(lineage, node_id, parent,
+                                                                 entry, path)  # fmt: skip
     for rule in rules:
         if rule.type == "clause":
             for node_id, path in walk(rule.path, lineage.root).items():
                 node = lineage.nodes[node_id]
-                if _matches(rule, node, entries[node_id]):
+                declared = conflicted.get(node_id)
+                if _matches(rule, node, entries[node_id], declared is not None):
+                    extra = {"declared": declared} if declared is not None else None
                     findings.setdefault(
-                        (rule.id, node_id), _finding(rule, lineage, node, entries[node_id], path)
+                        (rule.id, node_id),
+                        _finding(rule, lineage, node, entries[node_id], path, extra),
                     )
         else:
             for found in _conflicts(rule, lineage, entries, walk, by_child):
                 findings.setdefault((rule.id, found.ancestor), found)
+    concluded = _concluded(lineage, entries, by_child)
+    if via is None:
+        for found in _unconfirmed(lineage, entries, concluded, walk(_WEIGHTS, lineage.root), kb):
+            findings.setdefault((UNCONFIRMED_RULE, found.ancestor), found)
     ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
-    return Evaluation(tuple(ordered), _concluded(lineage, entries, by_child))
+    return Evaluation(tuple(ordered), concluded)
+
+
+def _unconfirmed(
+    lineage: Lineage,
+    entries: "Mapping[str, LicenseEntry | None]",
+    concluded: Mapping[str, tuple[str, ...]],
+    weights: Mapping[str, tuple[Edge, ...]],
+    kb: "KnowledgeBase",
+) -> list[Finding]:
+    """Models named without a stated use (`mentioned`) by the subject or its weight ancestors,
+    whose license is stricter than every license that applies to the subject."""
+    applied = [kb.licenses.get(lic) for lic in concluded.get(lineage.root, ())]
+    if any(e is None for e in applied):
+        return []  # an undetermined license already keeps the verdict at unknown
+    ranks = [strictness(e.clauses) for e in applied if e is not None]
+    ceiling = max((int(r) if r is not None else int(Status.UNKNOWN) for r in ranks), default=0)
+    out: list[Finding] = []
+    for edge in lineage.edges:
+        if edge.relation is not Relation.MENTIONED or edge.child not in weights:
+            continue
+        entry = entries.get(edge.parent)
+        if entry is None:
+            continue
+        rank = strictness(entry.clauses)
+        if (int(rank) if rank is not None else int(Status.UNKNOWN)) <= ceiling:
+            continue
+        quote = next((ev.quote for ev in edge.evidence if ev.quote), "")
+        where = next((ev.location for ev in edge.evidence), "")
+        out.append(
+            Finding(
+                rule_id=UNCONFIRMED_RULE,
+                title="A stricter model is named without its use being stated",
+                status=Status.CONDITIONAL,
+                conditions=(Condition("unconfirmed-ancestor", edge.parent),),
+                path=(*weights[edge.child], edge),
+                ancestor=edge.parent,
+                license_id=entry.id,
+                message=(
+                    f'The card of {edge.child} names {edge.parent} ({where}: "{quote}") '
+                    f"without saying how it was used; its license, {entry.name} ({entry.id}), "
+                    f"is stricter than what applies to {lineage.root}. Confirm that it is not "
+                    "an ancestor (or that its terms are met), or waive this finding."
+                ),
+            )
+        )
+    return out
+
+
+def inherit_licenses(
+    lineage: Lineage,
+    entries: "Mapping[str, LicenseEntry | None]",
+    by_child: Mapping[str, list[Edge]],
+) -> dict[str, tuple[str, "LicenseEntry"]]:
+    """Models that carry their parent's license (DESIGN §4): a node read completely that
+    declares no license at all, whose only weight parent is a `quantized` one (a quantization,
+    conversion or plain re-upload: the weights are the parent's), carries that parent's license,
+    itself possibly inherited (hops compound). A fine-tune, adapter or merge that declares no
+    license inherits nothing, and neither does a node that could not be read."""
+    out: dict[str, tuple[str, LicenseEntry]] = {}
+    done: set[str] = set()
+
+    def source(node_id: str) -> str | None:
+        node = lineage.nodes.get(node_id)
+        lic = node.license if node is not None else None
+        if (
+            not isinstance(node, Node)
+            or node.kind is not NodeKind.MODEL
+            or not isinstance(lic, UnknownLicense)
+            or not lic.undeclared
+        ):
+            return None
+        weights = [e for e in by_child.get(node_id, ()) if e.relation in WEIGHT_RELATIONS]
+        if len(weights) != 1 or weights[0].relation is not Relation.QUANTIZED:
+            return None
+        return weights[0].parent
+
+    for start in sorted(lineage.nodes):
+        chain: list[tuple[str, str]] = []
+        current = start
+        while current not in done and (parent := source(current)) is not None:
+            done.add(current)
+            chain.append((current, parent))
+            current = parent
+        done.add(current)
+        found = out[current][1] if current in out else entries.get(current)
+        if current in {c for c, _ in chain} or found is None:
+            continue  # a loop of copies (cut by the resolver) or an unknown origin
+        for node_id, parent in reversed(chain):
+            out[node_id] = (parent, found)
+    return out
+
+
+def _inherited(
+    lineage: Lineage, node_id: str, parent: str, entry: "LicenseEntry", path: tuple[Edge, ...]
+) -> Finding:
+    return Finding(
+        rule_id=INHERITED_RULE,
+        title="License inherited from the parent whose weights these are",
+        status=Status.ALLOWED,
+        conditions=(),
+        path=path,
+        ancestor=node_id,
+        license_id=entry.id,
+        message=(
+            f"{node_id} declares no license of its own; it is a quantized or re-uploaded copy "
+            f"of {parent}, so it carries that license, {entry.name} ({entry.id}), inherited."
+        ),
+    )
+
+
+def _declared_conflicts(
+    lineage: Lineage, entries: "Mapping[str, LicenseEntry | None]", kb: "KnowledgeBase"
+) -> dict[str, str]:
+    """Nodes whose metadata declares a license more permissive than the one a statement in
+    their card gives (which applies): node id -> the declared license id."""
+    out: dict[str, str] = {}
+    for node_id, node in lineage.nodes.items():
+        lic = node.license
+        entry = entries[node_id]
+        if not isinstance(lic, KnownLicense) or lic.declared_id is None or entry is None:
+            continue
+        declared = kb.licenses.get(lic.declared_id)
+        applied = strictness(entry.clauses)
+        said = strictness(declared.clauses) if declared else None
+        if said is None or applied is None or applied > said:
+            out[node_id] = lic.declared_id
+    return out
 
 
 def _conflicts(

@@ -19,7 +19,7 @@ _RULE_ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _CONDITION_ID = r"^[a-z][a-z0-9-]*$"
 
 
-_NODE_PREDICATES = ("license_known",)
+_NODE_PREDICATES = ("license_known", "declared_conflict")
 
 
 PLACEHOLDERS = frozenset(
@@ -94,6 +94,9 @@ def _parse_rule(raw: Mapping[str, Any], c: Collector, where: str) -> Rule | None
     rule_id = f.text("id")
     if rule_id and not re.match(_RULE_ID, rule_id):
         c.add("must be kebab-case (a-z, 0-9, -)", rule_id, "id")
+    if rule_id and rule_id.startswith("builtin-"):
+        c.add("ids starting with `builtin-` are reserved for the tool's own findings", rule_id,
+              "id")  # fmt: skip
     rule_type = f.choice("type", {t: t for t in RULE_TYPES}, "clause")
     path_text = f.get("path", str, "")
     try:

@@ -13,7 +13,7 @@ from ..model import (
     UnknownLicense,
     Verdict,
 )
-from ..rules.engine import condition_key, render_path
+from ..rules.engine import INHERITED_RULE, condition_key, render_path
 from ..rules.pathpattern import PathPattern
 
 if TYPE_CHECKING:
@@ -35,11 +35,18 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
     for e in lineage.edges:
         by_child.setdefault(e.child, []).append(e)
     covered = {f.ancestor for f in findings if f.status >= Status.UNKNOWN}
+    # A copy that declares no license and carries its parent's (DESIGN §4): the engine's own
+    # finding says so, and no rule file can make one (`builtin-` ids are reserved).
+    inherited = {
+        f.ancestor for f in findings if f.rule_id == INHERITED_RULE and f.license_id is not None
+    }
     out: list[Finding] = []
     for node_id, path in sorted(_WEIGHTS.walk(lineage.root, by_child).items()):
         node = lineage.nodes[node_id]
         lic = node.license
         if isinstance(lic, UnknownLicense) and node_id not in covered:
+            if lic.undeclared and node_id in inherited:
+                continue
             out.append(
                 Finding(
                     rule_id=FAIL_CLOSED_RULE,

@@ -60,6 +60,10 @@ def _action(
                              f"{name}, which applies through {who}."),
         "data-license-unknown": f"Find out the license of the training data {who}.",
         "generator-terms-unknown": f"Find out the terms on outputs of {who}, which generated data.",
+        "unconfirmed-ancestor": (
+            f"Confirm how the card's mention of {who} relates to the model (not an ancestor, or "
+            f"its terms met), or waive the finding."
+        ),
     }  # fmt: skip
     return actions.get(cond, f"Meet the condition {cond} of {name}{where} ({who}).")
 
