@@ -95,6 +95,7 @@ def node(report: dict[str, object], ident: str) -> dict[str, object]:
         (ON_PROSE, "prohibited"),
         (LORA, "prohibited"),
         (OTHER, "conditional"),
+        ("faultlab/other-as-list", "conditional"),  # `license: [other]`: the LICENSE is read
     ],
 )
 def test_a_healthy_hub_gives_the_full_verdict(hub: FixtureHub, target: str, expected: str) -> None:

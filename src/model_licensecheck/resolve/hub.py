@@ -261,8 +261,7 @@ class HubSource:
         if repo_type == "model" and "adapter_config.json" in listed:
             adapter = read("adapter_config.json")
         license_files: list[tuple[str, str]] = []
-        declared = info["cardData"].get("license")
-        if declared is None or str(declared).strip().lower() == "other":
+        if _license_open(info["cardData"].get("license")):
             # More requests only for repos whose card does not settle the license.
             for names in (LICENSE_FILES, NOTICE_FILES):
                 name = next((n for n in names if n in listed), None)
@@ -602,6 +601,13 @@ def _checked_info(data: Any, what: str) -> dict[str, Any]:
         names.append(name)
     return {"id": data.get("id"), "sha": sha, "gated": gated or False, "private": private,
             "cardData": card, "siblings": sorted(names)}  # fmt: skip
+
+
+def _license_open(declared: Any) -> bool:
+    """Whether a card's `license` field leaves the license to its files: absent, empty, or
+    only `other` (as a string or a list, both of which the Hub accepts)."""
+    values = declared if isinstance(declared, list) else [declared]
+    return all(v is None or str(v).strip().lower() in ("", "other") for v in values)
 
 
 def _origin(url: str) -> tuple[str, str]:
