@@ -3,6 +3,7 @@
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.loader import tokens
@@ -105,8 +106,23 @@ class Mention(NamedTuple):
     architecture or tokenizer note, nor a role such as judge. Its use is simply not stated."""
 
 
-def sentences(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
-    """Sentences of markdown prose with the line each starts on; code blocks are skipped."""
+_LIST_ITEM = re.compile(r"^[-*+]\s|^\d+\.\s")
+
+
+def sentences(text: str, first_line: int = 1) -> tuple[tuple[int, str], ...]:
+    """Sentences of markdown prose with the line each starts on; code blocks are skipped.
+
+    A card is read for lineage, for license statements and by the card reader: the last
+    split is kept, so a long card is split once, not once per reader."""
+    return _sentences(text, first_line)
+
+
+@lru_cache(maxsize=2)
+def _sentences(text: str, first_line: int) -> tuple[tuple[int, str], ...]:
+    return tuple(_split(text, first_line))
+
+
+def _split(text: str, first_line: int) -> Iterator[tuple[int, str]]:
     in_code = False
     paragraph: list[tuple[int, str]] = []
 
@@ -140,9 +156,9 @@ def sentences(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
             continue
         if in_code:
             continue
-        if not line or line.startswith(("#", "|", "<")) or re.match(r"^[-*+]\s|^\d+\.\s", line):
+        if not line or line.startswith(("#", "|", "<")) or _LIST_ITEM.match(line):
             yield from flush()
-            if line.startswith(("#", "|")) or re.match(r"^[-*+]\s|^\d+\.\s", line):
+            if line.startswith(("#", "|")) or _LIST_ITEM.match(line):
                 # Headings, table rows and list items are sentences of their own.
                 paragraph.append((first_line + i, line.lstrip("#|-*+ ")))
                 yield from flush()
@@ -199,6 +215,8 @@ _NOT_REPOS = frozenset({"docs", "spaces", "blog", "papers", "learn", "settings",
 
 def _named(sentence: str, kb: "KnowledgeBase", max_len: int, firsts: set[str]) -> list[_Named]:
     found: dict[str, _Named] = {}
+    if "/" not in sentence:  # no Hub id or address: only aliases can name anything
+        return _aliases(tokens(sentence), kb, max_len, firsts, found)
     for m in [*_HUB_URL.finditer(sentence), *_REPO_ID.finditer(sentence)]:
         art = kb.artifact(m.group(1))
         before = tuple(tokens(sentence[: m.start()]))
@@ -217,6 +235,14 @@ def _named(sentence: str, kb: "KnowledgeBase", max_len: int, firsts: set[str]) -
     # Aliases are matched outside Hub ids: "gemma-2-9b" inside "someone/gemma-2-9b-blend" names
     # someone's repo, not Google's model (whole ids were matched above).
     words = tokens(_REPO_ID.sub(" , ", _HUB_URL.sub(" , ", sentence)))
+    return _aliases(words, kb, max_len, firsts, found)
+
+
+def _aliases(
+    words: list[str], kb: "KnowledgeBase", max_len: int, firsts: set[str],
+    found: dict[str, _Named],
+) -> list[_Named]:  # fmt: skip
+    """`found` and every known artifact whose alias is a run of `words`, longest first."""
     i = 0
     while i < len(words):
         if words[i] not in firsts:
@@ -399,6 +425,8 @@ def statement_license(sentence: str, kb: "KnowledgeBase") -> tuple[LicenseEntry,
         return None
     restriction = _RESTRICTION.search(sentence)
     cue = _LICENSE_CUE.search(sentence)
+    if restriction is None and cue is None:
+        return None  # most sentences: nothing more to look at
     # The subject is what comes before the statement ("The code in this repository is
     # licensed ..."); under a bare "License:" prefix, the whole sentence.
     starts = [m.start() for m in (restriction, cue) if m is not None]
