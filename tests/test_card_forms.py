@@ -405,3 +405,32 @@ def test_the_repo_name_is_lineage_when_nothing_else_is(
     _, edges, _ = card_claims(card, child, "c.md", shipped_kb, SourceKind.HUB_METADATA)
     got = [(e.parent, e.relation.value if e.relation else None) for e in edges]
     assert got == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "These weights may be used for academic research only.",
+        "Provided for internal evaluation purposes only.",
+        "We release it for scientific research only.",
+        "Intended for non-commercial research use only.",
+    ],
+)
+def test_restrictions_with_qualifiers_beat_a_permissive_front_matter(
+    offline_checker: Checker, tmp_path: Path, prose: str
+) -> None:
+    """A restriction word after a qualifier or two ("academic research only") is still a
+    restriction: an apache-2.0 label above it must not come out allowed."""
+    result = check_card(offline_checker, tmp_path, f"---\nlicense: apache-2.0\n---\n{prose}\n")
+    assert result.verdict.status is Status.PROHIBITED
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["Free for research and commercial purposes.", "Good for academic and commercial work."],
+)
+def test_research_named_beside_commercial_use_is_no_restriction(
+    offline_checker: Checker, tmp_path: Path, prose: str
+) -> None:
+    result = check_card(offline_checker, tmp_path, f"---\nlicense: apache-2.0\n---\n{prose}\n")
+    assert result.verdict.status is Status.ALLOWED

@@ -116,7 +116,7 @@ def test_the_corpus_is_large_enough() -> None:
 
 @pytest.mark.parametrize(
     ("name", "precision", "recall"),
-    [("tuned.yaml", 1.0, 1.0), ("heldback.yaml", 0.95, 0.85)],
+    [("tuned.yaml", 1.0, 1.0), ("heldback.yaml", 0.95, 0.87)],
 )
 def test_precision_and_recall(
     shipped_kb: KnowledgeBase, name: str, precision: float, recall: float

@@ -366,6 +366,8 @@ _RESTRICTION = re.compile(
     r"\b(?:"
     r"(?:non-?commercial|research|academic)(?:\s*(?:and|or|/|,)\s*(?:non-?commercial|research|"
     r"academic|educational|personal|evaluation))*\s+(?:use|usage|purposes?|applications?)\s+only"
+    r"|for\s+(?:[a-z-]+\s+){0,2}(?:non-?commercial|research|academic|educational|evaluation)"
+    r"(?:\s+(?:use|usage|purposes?|applications?))?\s+only\b"
     r"|only\s+(?:be\s+used\s+)?(?:for|in)\s+(?:non-?commercial|research|academic)"
     r"|(?:solely|strictly|exclusively|only)\s+(?:intended\s+)?for\s+(?:non-?commercial|research|"
     r"academic)"
