@@ -184,7 +184,7 @@ def test_audit_ollama_checks_every_installed_model(models: Path) -> None:
 def test_audit_needs_a_manifest_or_ollama() -> None:
     result = run("audit", "--offline")
     assert result.exit_code == 2
-    assert "give a MANIFEST, --ollama, or both" in result.stderr
+    assert "give a MANIFEST, --ollama, --hf-cache, or several" in result.stderr
 
 
 @pytest.mark.parametrize(

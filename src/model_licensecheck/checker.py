@@ -13,6 +13,7 @@ from .paths import StrPath, gc_paused
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
+from .resolve.offline import CacheSource
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
 from .rules.engine import evaluate, root_via
 from .rules.schema import STANCES, Rule, load_rules
@@ -78,7 +79,11 @@ class Checker:
         from .paths import hub_offline_from_env
 
         if self.options.offline or hub_offline_from_env():
-            return (kb_source,)
+            # DESIGN §7: offline still uses every answer already on the machine.
+            from .paths import cache_dir
+
+            cache = os.fspath(self.options.cache_dir) if self.options.cache_dir else cache_dir()
+            return (CacheSource(self.kb, cache, token=self.options.token), kb_source)
         from .resolve.hub import HubSource
 
         hub = HubSource(
@@ -95,7 +100,7 @@ class Checker:
     @property
     def offline(self) -> bool:
         """Whether only local files and the knowledge base are asked."""
-        return all(s.name == "knowledge-base" for s in self.sources)
+        return not any(getattr(s, "remote", False) for s in self.sources)
 
     def check(self, target: str) -> CheckResult:
         """Check one target: a Hugging Face id, a card, a config or a model folder."""
@@ -121,6 +126,8 @@ class Checker:
                 raise InputError("--revision pins one Hugging Face id: give exactly one")
             pins[hub_ids[0]] = self.options.revision
         for source in self.sources:
+            if isinstance(source, CacheSource):
+                source.revisions.update({k.lower(): v for k, v in pins.items()})
             if getattr(source, "remote", False):
                 from .resolve.hub import HubSource
 
@@ -228,7 +235,8 @@ class Checker:
         hint = did_you_mean(self.kb, target)
         if self.offline:
             return ResolutionError(
-                f"{target}: not in the bundled knowledge base, and the Hub was not asked "
+                f"{target}: not in the bundled knowledge base nor a cache on this machine, and "
+                "the Hub was not asked "
                 f"(offline){hint}",
                 "drop --offline (and HF_HUB_OFFLINE), or check a local card or folder instead",
             )

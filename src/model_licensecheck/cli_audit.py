@@ -22,21 +22,29 @@ if TYPE_CHECKING:
 @click.option("--ollama", is_flag=True,
               help="Also audit every Ollama model installed under $OLLAMA_MODELS (default "
               "~/.ollama/models).")  # fmt: skip
+@click.option("--hf-cache", "hf_cache", is_flag=True,
+              help="Also audit every model repo in the Hugging Face cache ($HF_HUB_CACHE); "
+              "with --offline, from the cached snapshots alone.")  # fmt: skip
 @click.option("--reports", "reports_dir", type=PathType(file_okay=False),
               help="Also write each model's reports (in every asked-for format) and a "
               "summary.json into this folder.")  # fmt: skip
 @check_options
 def audit_command(
-    manifest: Path | None, ollama: bool, reports_dir: Path | None, **params: Any
+    manifest: Path | None,
+    ollama: bool,
+    hf_cache: bool,
+    reports_dir: Path | None,
+    **params: Any,
 ) -> None:
     """Audit every model a MANIFEST lists: a text file of ids, a YAML list (with revisions
-    and notes), or a folder of model folders; with --ollama, every installed Ollama model.
+    and notes), or a folder of model folders; with --ollama, every installed Ollama model;
+    with --hf-cache, every model repo in the Hugging Face cache.
     One summary, one exit code."""
     from .batch import ManifestEntry, read_manifest, run_audit
     from .report.audit import audit_dict, audit_table, write_model_reports
 
-    if manifest is None and not ollama:
-        raise click.UsageError("give a MANIFEST, --ollama, or both")
+    if manifest is None and not ollama and not hf_cache:
+        raise click.UsageError("give a MANIFEST, --ollama, --hf-cache, or several")
     checker = make_checker(params)
     try:
         entries = read_manifest(manifest) if manifest is not None else []
@@ -44,6 +52,10 @@ def audit_command(
             from .resolve.ollama import installed
 
             entries += [ManifestEntry(target) for target in installed()]
+        if hf_cache:
+            from .resolve.offline import cached_model_ids
+
+            entries += [ManifestEntry(target) for target in cached_model_ids()]
         result = run_audit(checker, entries)
     except LicensecheckError as exc:
         fail(exc)

@@ -65,6 +65,10 @@ class _Fetched(NamedTuple):
     and this answer is never cached."""
 
 
+Fetched = _Fetched
+"""The raw answer for one repo, as the offline cache source builds it from a snapshot."""
+
+
 class _Unavailable(Exception):
     """The Hub could not answer (after retries)."""
 
@@ -261,7 +265,7 @@ class HubSource:
         if repo_type == "model" and "adapter_config.json" in listed:
             adapter = read("adapter_config.json")
         license_files: list[tuple[str, str]] = []
-        if _license_open(info["cardData"].get("license")):
+        if license_left_open(info["cardData"].get("license")):
             # More requests only for repos whose card does not settle the license.
             for names in (LICENSE_FILES, NOTICE_FILES):
                 name = next((n for n in names if n in listed), None)
@@ -452,10 +456,38 @@ class HubSource:
 
     # -- turning what was fetched into facts ---------------------------------------------------
 
-    def _facts(self, repo_id: str, kind: NodeKind, fetched: _Fetched) -> ArtifactFacts:
+    def facts_of(
+        self, repo_id: str, kind: NodeKind, fetched: "Fetched", where: str | None = None
+    ) -> ArtifactFacts:
+        """The facts a fetched (or cached) answer gives; `where` names its origin in evidence
+        (default: the repo's address on the endpoint)."""
+        return self._facts(repo_id, kind, fetched, where)
+
+    def cached(
+        self, repo_type: str, repo_id: str, revision: str | None
+    ) -> tuple["Fetched | None", float]:
+        """A complete answer this tool cached for the repo (for the access this run has), and
+        when it was fetched; (None, 0) when there is none."""
+        try:
+            self._client()  # the access key needs the token, saved or given
+        except _Unavailable:
+            return None, 0.0
+        path = self._cache_path(repo_type, repo_id, revision)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            fetched = _cached(data, self.endpoint, repo_type, repo_id, revision)
+            return (fetched, float(data["fetched"])) if fetched is not None else (None, 0.0)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None, 0.0
+
+    def _facts(
+        self, repo_id: str, kind: NodeKind, fetched: _Fetched, where: str | None = None
+    ) -> ArtifactFacts:
         info = fetched.info
         sha = info["sha"]
-        where = f"{self.endpoint}/{'datasets/' if fetched.repo_type == 'dataset' else ''}{repo_id}"
+        if where is None:
+            kind_path = "datasets/" if fetched.repo_type == "dataset" else ""
+            where = f"{self.endpoint}/{kind_path}{repo_id}"
         notes: list[str] = []
         incomplete = list(fetched.problems)
         card: Card | None = None
@@ -603,7 +635,7 @@ def _checked_info(data: Any, what: str) -> dict[str, Any]:
             "cardData": card, "siblings": sorted(names)}  # fmt: skip
 
 
-def _license_open(declared: Any) -> bool:
+def license_left_open(declared: Any) -> bool:
     """Whether a card's `license` field leaves the license to its files: absent, empty, or
     only `other` (as a string or a list, both of which the Hub accepts)."""
     values = declared if isinstance(declared, list) else [declared]

@@ -105,6 +105,7 @@ class Resolver:
         """
         failure: Failed | None = None
         reasons: list[str] = []
+        gone: list[str] = []  # a Hub that says the repo does not exist (a cache lacking it, no)
         found: list[tuple[str, ArtifactFacts]] = []
         for source in self.sources:
             try:
@@ -122,6 +123,8 @@ class Resolver:
                 failure = result if failure is None or result.crash else failure
             else:
                 reasons.append(result.reason)
+                if getattr(source, "remote", False):
+                    gone.append(result.reason)
         if failure is not None and failure.crash:
             return failure  # a bug is reported as one, not judged around
         if not found:
@@ -131,10 +134,10 @@ class Resolver:
         facts = found[0][1]
         for name, other in found[1:]:
             facts = merge_facts(facts, other, name, self.kb)
-        if reasons and found[0][0] == "knowledge-base":
+        if gone and found[0][0] == "knowledge-base":
             facts = _with_note(
                 facts,
-                f"{artifact_id}: {reasons[0]}; the knowledge base's facts were used "
+                f"{artifact_id}: {gone[0]}; the knowledge base's facts were used "
                 "(a deleted or renamed repo?).",
             )
         if failure is not None:
