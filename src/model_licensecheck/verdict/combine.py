@@ -47,21 +47,12 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
         if isinstance(lic, UnknownLicense) and node_id not in covered:
             if lic.undeclared and node_id in inherited:
                 continue
-            out.append(
-                Finding(
-                    rule_id=FAIL_CLOSED_RULE,
-                    title="Fail closed: a weight ancestor's license is unknown",
-                    status=Status.UNKNOWN,
-                    conditions=(),
-                    path=path,
-                    ancestor=node_id,
-                    license_id=None,
-                    message=(
-                        f"The license of {node_id} could not be determined ({lic.reason}); "
-                        f"it reaches {lineage.root} through {render_path(path, lineage.root)}."
-                    ),
-                )
+            message = (
+                f"The license of {node_id} could not be determined ({lic.reason}); "
+                f"it reaches {lineage.root} through {render_path(path, lineage.root)}."
             )
+            title = "Fail closed: a weight ancestor's license is unknown"
+            out.append(_unknown(FAIL_CLOSED_RULE, title, path, node_id, message))
     out.extend(_incomplete(lineage, by_child))
     return out
 
@@ -81,19 +72,18 @@ def _incomplete(lineage: Lineage, by_child: dict[str, list[Edge]]) -> list[Findi
             if not path
             else f"; it reaches {lineage.root} through {render_path(path, lineage.root)}"
         )
-        out.append(
-            Finding(
-                rule_id=INCOMPLETE_RULE,
-                title="Fail closed: a node could not be read completely",
-                status=Status.UNKNOWN,
-                conditions=(),
-                path=path,
-                ancestor=node_id,
-                license_id=None,
-                message=f"{node_id} was not read completely: {'; '.join(missing)}{where}.",
-            )
-        )
+        message = f"{node_id} was not read completely: {'; '.join(missing)}{where}."
+        title = "Fail closed: a node could not be read completely"
+        out.append(_unknown(INCOMPLETE_RULE, title, path, node_id, message))
     return out
+
+
+def _unknown(
+    rule_id: str, title: str, path: tuple[Edge, ...], node_id: str, message: str
+) -> Finding:
+    """A built-in `unknown` finding about `node_id`, reached through `path`."""
+    return Finding(rule_id=rule_id, title=title, status=Status.UNKNOWN, conditions=(),
+                   path=path, ancestor=node_id, license_id=None, message=message)  # fmt: skip
 
 
 def combine(findings: Sequence[Finding]) -> Verdict:
