@@ -663,6 +663,19 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("Open-Orca/SlimOrca", "conditional", ("service-terms",), "GPT-4 answers"),
     ("stingning/ultrachat", "conditional", ("service-terms",), "two ChatGPT instances"),
     ("LDJnr/Capybara", "conditional", ("service-terms",), "GPT-4 conversations"),
+    # sentence-transformers: Apache-2.0, but the base checkpoints are not described offline
+    (
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "unknown",
+        (),
+        "Apache-2.0 card; its MiniLM base is an external edge, unresolved offline",
+    ),
+    (
+        "sentence-transformers/all-mpnet-base-v2",
+        "unknown",
+        (),
+        "Apache-2.0 card; microsoft/mpnet-base is an external edge, unresolved offline",
+    ),
 ]
 
 
