@@ -21,7 +21,7 @@ from ..model import (
 from ..yamlio import LineDict, YamlError, load
 from .interface import EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import normalize
-from .prose import find_mentions, license_statements, sentences, stricter
+from .prose import find_mentions, license_statements, rank, sentences, stricter
 from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
@@ -146,10 +146,7 @@ def _weigh_prose(
     statements = license_statements(card.prose, kb, card.prose_first_line)
     if not statements:
         return claim
-    best = statements[0]
-    for s in statements[1:]:
-        if stricter(s.entry, best.entry):
-            best = s
+    best = max(statements, key=lambda s: rank(s.entry))
     evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{best.line}", best.quote,
                         Confidence.INFERRED)  # fmt: skip
     declared = normalize(claim, kb)

@@ -142,7 +142,7 @@ def _expression(raw: str, claim: LicenseClaim, kb: KnowledgeBase) -> License:
 def _judge(expr: Any, kb: KnowledgeBase) -> LicenseEntry | str:
     from license_expression import AND, OR
 
-    from .prose import stricter
+    from .prose import rank
 
     if isinstance(expr, AND | OR):
         parts = [_judge(arg, kb) for arg in expr.args]
@@ -151,18 +151,10 @@ def _judge(expr: Any, kb: KnowledgeBase) -> LicenseEntry | str:
         if isinstance(expr, AND):
             if unknown:
                 return unknown[0]
-            best = known[0]
-            for entry in known[1:]:
-                if stricter(entry, best):
-                    best = entry
-            return best
+            return max(known, key=rank)
         if not known:
             return unknown[0]
-        best = known[0]
-        for entry in known[1:]:
-            if stricter(best, entry):
-                best = entry
-        return best
+        return min(known, key=rank)
     symbol = getattr(expr, "license_symbol", expr)  # `A WITH exception` judges as A
     key = str(getattr(symbol, "key", symbol))
     hit = kb.find_license(key)

@@ -408,15 +408,16 @@ class LicenseStatement(NamedTuple):
     ("License: apache-2.0")."""
 
 
-def _rank(entry: LicenseEntry) -> int:
-    """How strict a license is; terms that do not settle commercial use count as unknown."""
+def rank(entry: LicenseEntry) -> int:
+    """How strict a license is; terms that do not settle commercial use count as unknown.
+    `max(entries, key=rank)` is the strictest (the first of equals), `min` the laxest."""
     found = strictness(entry.clauses)
     return int(Status.UNKNOWN if found is None else found)
 
 
 def stricter(a: LicenseEntry, b: LicenseEntry) -> bool:
     """Whether `a` restricts commercial use more than `b`."""
-    return _rank(a) > _rank(b)
+    return rank(a) > rank(b)
 
 
 def statement_license(sentence: str, kb: "KnowledgeBase") -> tuple[LicenseEntry, str] | None:
@@ -463,11 +464,7 @@ def statement_license(sentence: str, kb: "KnowledgeBase") -> tuple[LicenseEntry,
                 i += 1
     if not found:
         return None
-    best = found[0]
-    for entry, phrase in found[1:]:
-        if stricter(entry, best[0]):
-            best = (entry, phrase)
-    return best
+    return max(found, key=lambda f: rank(f[0]))
 
 
 def license_statements(
