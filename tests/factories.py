@@ -74,4 +74,4 @@ STANDARD_LICENSES = (
 
 def make_kb(*artifacts: ArtifactEntry) -> KnowledgeBase:
     """A knowledge base with the standard test licenses and the given artifacts."""
-    return KnowledgeBase(STANDARD_LICENSES, artifacts)
+    return KnowledgeBase.from_entries(STANDARD_LICENSES, artifacts)

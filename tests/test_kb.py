@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model_licensecheck.errors import KnowledgeBaseError
-from model_licensecheck.kb.loader import KnowledgeBase, _token_pattern, load_kb, tokens
+from model_licensecheck.kb.loader import KnowledgeBase, load_kb, tokens
+from model_licensecheck.kb.validate import _token_pattern, norm
 from model_licensecheck.model import NodeKind, Relation
 
 from .conftest import run
@@ -132,130 +132,6 @@ def test_duplicate_aliases_and_dangling_references_are_refused(tmp_path: Path) -
     assert "unknown upstream 'gone/x'" in problems
 
 
-def test_the_compiled_index_answers_like_the_yaml(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    fresh = load_kb(use_index=False)
-    first = load_kb()  # parses the YAML and writes the index
-    assert len(list((tmp_path / "cache" / "kb").glob("*.idx"))) == 1
-    indexed = load_kb()  # read back from the index
-    assert set(indexed.artifacts) == set(fresh.artifacts)
-    for art_id in fresh.artifacts:
-        assert indexed.artifact(art_id) == fresh.artifact(art_id) == first.artifact(art_id)
-    for lic in fresh.licenses.values():
-        for name in (lic.id, *lic.hf_ids, *lic.aliases):
-            assert indexed.find_license(name) == fresh.find_license(name)
-        for url in lic.urls:
-            assert indexed.find_license_by_url(url) == fresh.find_license_by_url(url)
-    assert dict(indexed.aliases.items()) == dict(fresh.aliases.items())
-
-
-def test_editing_a_yaml_file_rebuilds_the_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import shutil
-
-    from model_licensecheck.paths import shipped_kb_dir
-
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    kb_dir = tmp_path / "kb"
-    shutil.copytree(shipped_kb_dir(), kb_dir)
-    assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
-    path = kb_dir / "models" / "databricks.yaml"
-    path.write_text(path.read_text().replace("id: mit", "id: apache-2.0", 1), encoding="utf-8")
-    assert load_kb(kb_dir).artifact("databricks/dolly-v2-12b").license.id == "apache-2.0"  # type: ignore[union-attr]
-    # the index of the earlier contents is gone: one index per knowledge-base folder
-    indexes = list((tmp_path / "cache" / "kb").glob("*.idx"))
-    assert len(indexes) == 1
-
-
-@pytest.mark.parametrize("damage", ["truncate", "entry", "map", "garbage"])
-def test_a_damaged_index_is_rebuilt_not_half_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
-) -> None:
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    load_kb()
-    (index,) = (tmp_path / "cache" / "kb").glob("*.idx")
-    data = index.read_bytes()
-    if damage == "truncate":
-        data = data[: len(data) - 100]
-    elif damage == "entry":  # same size, inside dolly's own entry: only its checksum tells
-        doc = data.index(b'{"id":"databricks/dolly-v2-12b"')
-        at = data.index(b'"mit"', doc)
-        data = data[:at] + b'"gpl"' + data[at + 5 :]
-    elif damage == "map":  # same size, inside the id map: dolly would point nowhere
-        at = data.index(b'"databricks/dolly-v2-12b":"databricks/dolly-v2-12b"')
-        at += len(b'"databricks/dolly-v2-12b":"databricks/dolly-v2-12')
-        data = data[:at] + b"c" + data[at + 1 :]
-    else:
-        data = b"\x00not an index\n" + data
-    index.write_bytes(data)
-    kb = load_kb()
-    assert kb.artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
-    assert kb.find_license("MIT") is not None
-    assert index.read_bytes() != data  # rewritten from the YAML
-
-
-def test_an_indexed_run_reads_only_what_it_looks_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from model_licensecheck.kb.index import IndexFile
-
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    load_kb()
-    read: list[int] = []
-    real = IndexFile.read
-
-    def counting(self: IndexFile, place: list[int]) -> object:
-        read.append(place[1])
-        return real(self, place)
-
-    monkeypatch.setattr(IndexFile, "read", counting)
-    kb = load_kb()
-    assert kb.artifact("databricks/dolly-v2-12b") is not None
-    (index,) = (tmp_path / "cache" / "kb").glob("*.idx")
-    assert 0 < sum(read) < index.stat().st_size / 100  # a bucket of the id map, one entry
-
-
-def test_a_run_keeps_reading_the_index_it_opened(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Another run may rename a new index into place meanwhile: pieces must still come from
-    # the file whose preamble was read, not from the new one.
-    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    load_kb()
-    kb = load_kb()
-    (index,) = (tmp_path / "cache" / "kb").glob("*.idx")
-    other = tmp_path / "other.idx"
-    other.write_bytes(index.read_bytes().replace(b'"mit"', b'"gpl"'))
-    os.replace(other, index)
-    rebuilt: list[bool] = []
-    monkeypatch.setattr(KnowledgeBase, "_recover", lambda self: rebuilt.append(True))
-    assert kb.artifact("databricks/dolly-v2-12b").license.id == "mit"  # type: ignore[union-attr]
-    assert rebuilt == []  # read from the opened file, not rebuilt because pieces mismatched
-
-
-def test_an_index_place_outside_the_file_is_damage_not_a_huge_read(tmp_path: Path) -> None:
-    from model_licensecheck.kb.index import IndexFile, write_index
-
-    path = tmp_path / "x.idx"
-    write_index(path, {"ids": {"a": 1}}, {})
-    preamble, body = path.read_bytes().split(b"\n", 1)
-    data = json.loads(preamble)
-    data["maps"]["ids"][0][1] = 10**15  # the bucket's length
-    path.write_bytes(json.dumps(data).encode() + b"\n" + body)
-    asked: list[str] = []
-
-    def instead() -> dict[str, int]:
-        asked.append("rebuild")
-        return {"a": 1}
-
-    ids = IndexFile(path).map("ids", instead)
-    assert ids.get("a") == 1
-    assert asked == ["rebuild"]
-
-
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_the_ascii_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
     # ASCII text skips the Unicode pattern (costly to compile); both must split it alike.
@@ -331,7 +207,7 @@ def test_external_edges_are_checked(tmp_path: Path, edge: str, problem: str) -> 
         f"    upstream: [{edge}]\n    sources: [https://e.org]\n"
     )
     with pytest.raises(KnowledgeBaseError) as info:
-        load_kb(_kb_with(tmp_path, models), use_index=False)
+        load_kb(_kb_with(tmp_path, models))
     assert problem in "\n".join(info.value.details())
 
 
@@ -366,11 +242,9 @@ def test_every_surveyed_system_resolves_offline_to_a_verdict(system: str, target
 
 
 def test_names_are_targets_but_never_prose_aliases(shipped_kb: KnowledgeBase) -> None:
-    from model_licensecheck.kb.loader import _norm
-
     firefly = shipped_kb.artifact("Firefly")
     assert firefly is not None and "Firefly" in firefly.names
-    assert shipped_kb.aliases.get(_norm("Firefly")) is None  # a common word in prose
+    assert shipped_kb.aliases.get(norm("Firefly")) is None  # a common word in prose
     assert shipped_kb.artifact("华驼") is shipped_kb.artifact("thinksoso/lora-llama-med")
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from model_licensecheck.paths import store_many_cached, write_atomic
+from model_licensecheck.compiled import open_rules_folder
+from model_licensecheck.paths import write_atomic
 
 from .conftest import run
 
@@ -57,14 +58,15 @@ def test_private_files_are_the_owners_alone(tmp_path: Path, umask: int) -> None:
     assert mode(target) == 0o600 & ~umask
 
 
-def test_the_rules_cache_is_private(
+def test_a_compiled_rules_folder_in_the_cache_is_private(
     tmp_path: Path, umask: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
-    source = tmp_path / "rules.yaml"
-    source.write_text("schema_version: 1\n", encoding="utf-8")
-    store_many_cached([source], "probe", [[]])
-    written = list((tmp_path / "cache").rglob("*.json"))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "none.yaml").write_text("schema_version: 1\nrules: []\n", encoding="utf-8")
+    open_rules_folder(folder)
+    written = list((tmp_path / "cache").rglob("*.lcdb"))
     assert len(written) == 1
     assert mode(written[0]) == 0o600
 

@@ -108,3 +108,14 @@ class InternalError(LicensecheckError):
         error = cls(f"{what}: internal error: {type(exc).__name__}: {exc}")
         error.__cause__ = exc
         return error
+
+
+class CompiledFileError(InputError):
+    """A compiled knowledge-base and rules file is damaged or of another version."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: not a usable compiled file ({reason})")
+        self.tip = (
+            "reinstall model-licensecheck, or run `licensecheck db compile` again for a file "
+            "you compiled yourself"
+        )

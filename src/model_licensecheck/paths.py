@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 StrPath: TypeAlias = str | os.PathLike[str]
 """A path as callers may give it: text or any path object (`pathlib.Path` included)."""
@@ -37,6 +37,13 @@ def shipped_rules_dir() -> str:
 def shipped_kb_dir() -> str:
     """The bundled knowledge base folder."""
     return _data_dir("license_db")
+
+
+def shipped_compiled_file() -> str | None:
+    """The compiled knowledge base and rules an installed wheel carries (compiled.py); None in
+    a source checkout or an editable install, which compile the YAML into the cache."""
+    path = os.path.join(_PACKAGE, "_data", "compiled.lcdb")
+    return path if os.path.isfile(path) else None
 
 
 def cache_dir() -> str:
@@ -113,47 +120,6 @@ def write_atomic(path: StrPath, data: str | bytes, *, private: bool = False) -> 
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def load_many_cached(paths: Sequence[StrPath], cache_name: str) -> list[Any] | None:
-    """The parsed content of `paths` from a JSON cache keyed by their names, sizes and
-    modification times, or None when there is no such cache (then parse, validate and call
-    `store_many_cached`). JSON keeps no line numbers: callers re-read the YAML to report errors.
-    """
-    import json
-
-    try:
-        with open(_cache_file(paths, cache_name, cache_dir()), "rb") as handle:
-            data = json.loads(handle.read())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, list) and len(data) == len(paths) else None
-
-
-def store_many_cached(paths: Sequence[StrPath], cache_name: str, data: list[Any]) -> None:
-    """Remember what `paths` parsed to (after it validated)."""
-    import json
-
-    try:
-        target = _cache_file(paths, cache_name, cache_dir())
-        write_atomic(target, json.dumps(data, separators=(",", ":")), private=True)
-    except (OSError, TypeError, ValueError):
-        pass  # not cacheable here: the next run parses the YAML again
-
-
-def _cache_file(paths: Sequence[StrPath], cache_name: str, root: str) -> str:
-    from . import __version__
-
-    listing = [f"{cache_name}:{__version__}"]
-    folders: dict[str, str] = {}  # realpath walks every component: once per folder
-    for path in paths:
-        st = os.stat(path)
-        folder, name = os.path.split(os.fspath(path))
-        real = folders.get(folder)
-        if real is None:
-            real = folders[folder] = os.path.realpath(folder)
-        listing.append(f"{os.path.join(real, name)}:{st.st_size}:{st.st_mtime_ns}")
-    return os.path.join(root, cache_name, f"{fingerprint(listing)}.json")
 
 
 @contextmanager

@@ -1,184 +1,162 @@
-"""The compiled knowledge-base index: one file, read a bucket or an entry at a time.
+"""The compiled file: the knowledge base and rules in one file, read whole, decoded by piece.
 
-Layout: a one-line JSON preamble, then a body of JSON documents. The preamble gives the body's
-size and, for each named map, the places (offset, length, CRC-32) of its buckets: a key lives
-in bucket `crc32(key) % buckets`, about 16 keys to a bucket. The maps `licenses` and
-`artifacts` map each entry id to the place of that entry's own document.
+Layout: a one-line JSON preamble, then a body of JSON documents. The preamble gives the
+format, the body's size and CRC-32, each named document's place, and for each named map the
+places (offset, length) of its buckets: a key lives in bucket `crc32(key) % buckets`, about 16
+keys to a bucket.
 
-A run looks up a handful of the knowledge base's hundreds of entries, so it reads the preamble,
-one small bucket per key it looks up and those entries: a few kilobytes of an ~800 kB file,
-where decoding a whole lookup map cost more than the lookup itself. Each piece is checked
-against its CRC when read; a mismatch raises `IndexDamaged` and the caller rebuilds from the
-YAML, so a damaged file can cost time but never give a wrong answer.
+A run looks up a handful of the knowledge base's hundreds of entries, so it decodes the
+preamble, one small bucket per key it looks up and those entries: a few kilobytes of a ~1 MB
+file, where decoding everything would cost more than the lookups. Opening reads the file in
+one read and checks its size and checksum: a damaged or foreign file is refused whole when it
+is opened, so no answer is ever decoded from a damaged piece and nothing is repaired later.
 """
 
 import json
-import os
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..paths import StrPath, write_atomic
+from ..errors import CompiledFileError
+from ..paths import StrPath
 
-FORMAT = 7
+FORMAT = 8
 Place = list[int]
-"""[offset in the body, length, CRC-32]"""
+"""[offset in the body, length]"""
 BUCKET_KEYS = 16
 """About how many keys share a bucket."""
 
 
-class IndexDamaged(Exception):
-    """A piece of the index does not match its recorded size or checksum."""
-
-
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 
 
 def _bucket_of(key: str, buckets: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % buckets
 
 
-def write_index(
-    path: StrPath, maps: Mapping[str, Mapping[str, Any]], entries: Mapping[str, Mapping[str, Any]]
-) -> None:
-    """Write `maps` (name -> key -> JSON-ready value) and `entries` (part -> id -> JSON-ready
-    document; each part becomes a map from id to the document's place) atomically to `path`."""
+def encode(
+    documents: Mapping[str, Any],
+    maps: Mapping[str, Mapping[str, Any]],
+    entries: Mapping[str, Mapping[str, Any]],
+) -> bytes:
+    """The file holding `documents` (name -> JSON-ready value, read whole), `maps` (name -> key
+    -> JSON-ready value, read a bucket at a time) and `entries` (part -> id -> JSON-ready
+    document; each part becomes a map from id to the document's place). Deterministic: the
+    same input gives the same bytes."""
     body = bytearray()
 
     def add(data: bytes) -> Place:
-        place = [len(body), len(data), zlib.crc32(data)]
+        place = [len(body), len(data)]
         body.extend(data)
         return place
 
     def add_map(mapping: Mapping[str, Any]) -> list[Place]:
         count = max(1, len(mapping) // BUCKET_KEYS)
         buckets: list[dict[str, Any]] = [{} for _ in range(count)]
-        for key, value in mapping.items():
-            buckets[_bucket_of(key, count)][key] = value
+        for key in sorted(mapping):
+            buckets[_bucket_of(key, count)][key] = mapping[key]
         return [add(_dumps(bucket)) for bucket in buckets]
 
     places: dict[str, list[Place]] = {}
-    for part, docs in entries.items():
-        places[part] = add_map({key: add(_dumps(doc)) for key, doc in docs.items()})
-    for name, mapping in maps.items():
-        places[name] = add_map(mapping)
-    preamble = _dumps({"format": FORMAT, "size": len(body), "maps": places})
-    write_atomic(path, preamble + b"\n" + body, private=True)
+    for part in sorted(entries):
+        docs = entries[part]
+        places[part] = add_map({key: add(_dumps(docs[key])) for key in sorted(docs)})
+    for name in sorted(maps):
+        places[name] = add_map(maps[name])
+    named = {name: add(_dumps(documents[name])) for name in sorted(documents)}
+    preamble = {"format": FORMAT, "size": len(body), "crc": zlib.crc32(body),
+                "maps": places, "documents": named}  # fmt: skip
+    return _dumps(preamble) + b"\n" + bytes(body)
 
 
-class IndexFile:
-    """An index file opened for reading: its preamble read and its size checked.
+class CompiledFile:
+    """A compiled file, read and checked: its documents and maps decode on first use."""
 
-    The file stays open while this object lives, so every piece comes from the file the
-    preamble came from, even if another run replaces the index meanwhile (it renames a new
-    file into place; this one's content does not change).
-    """
-
-    def __init__(self, path: StrPath) -> None:
-        """Raise OSError or ValueError when the file is missing, of another format, or not
-        the size its preamble says."""
-        self.path = path
-        self._fd = -1
-        with open(path, "rb") as handle:
-            first = handle.readline(1 << 20)
-            size = os.fstat(handle.fileno()).st_size
-            preamble = json.loads(first)
-            if not isinstance(preamble, dict) or preamble.get("format") != FORMAT:
-                raise ValueError("index format")
-            if size - len(first) != preamble["size"] or not first.endswith(b"\n"):
-                raise ValueError("index size")
-            if not isinstance(preamble["maps"], dict):
-                raise ValueError("index maps")
-            self._fd = os.dup(handle.fileno())
-        self._body = len(first)
-        self._size: int = preamble["size"]
-        self._maps: Mapping[str, list[Place]] = preamble["maps"]
-
-    def __del__(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-
-    def read(self, place: Place) -> Any:
-        """The JSON document at `place`; raise IndexDamaged if it is not what was written."""
+    def __init__(self, data: bytes, name: str) -> None:
+        """Raise CompiledFileError when `data` is not a whole compiled file of this format."""
+        self.name = name
+        end = data.find(b"\n")
         try:
-            offset, length, crc = place
-            if not (offset >= 0 and 0 <= length <= self._size - offset):
-                raise ValueError(f"place {place} outside the body")
-            data = os.pread(self._fd, length, self._body + offset)
-        except (OSError, TypeError, ValueError) as exc:
-            raise IndexDamaged(str(exc)) from exc
-        if len(data) != length or zlib.crc32(data) != crc:
-            raise IndexDamaged(f"{self.path}: checksum mismatch")
-        return json.loads(data)
+            preamble = json.loads(data[:end]) if end > 0 else None
+            if not isinstance(preamble, dict) or preamble.get("format") != FORMAT:
+                raise ValueError("not a compiled file of this version")
+            body = memoryview(data)[end + 1 :]
+            if len(body) != preamble["size"] or zlib.crc32(body) != preamble["crc"]:
+                raise ValueError("size or checksum mismatch")
+            if not (isinstance(preamble["maps"], dict) and isinstance(preamble["documents"], dict)):
+                raise ValueError("no maps")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CompiledFileError(name, str(exc)) from exc
+        self._data = data
+        self._start = end + 1
+        self._maps: Mapping[str, list[Place]] = preamble["maps"]
+        self._documents: Mapping[str, Place] = preamble["documents"]
 
-    def map(self, name: str, on_damage: Callable[[], Mapping[str, Any]]) -> "IndexMap":
-        """The map called `name`, read a bucket at a time. Should a bucket be damaged (or the
-        map missing), `on_damage()` gives the mapping to answer from instead."""
+    @classmethod
+    def read(cls, path: StrPath) -> "CompiledFile":
+        """The compiled file at `path`; raise OSError or CompiledFileError."""
+        with open(path, "rb") as handle:
+            return cls(handle.read(), str(path))
+
+    def decode(self, place: Place) -> Any:
+        """The JSON document at `place` (the file was checked whole when opened)."""
+        offset, length = place
+        start = self._start + offset
+        return json.loads(self._data[start : start + length])
+
+    def has(self, name: str) -> bool:
+        """Whether the file holds the document or map `name`."""
+        return name in self._documents or name in self._maps
+
+    def document(self, name: str) -> Any:
+        """The document called `name`."""
+        place = self._documents.get(name)
+        if place is None:
+            raise CompiledFileError(self.name, f"no document {name!r}")
+        return self.decode(place)
+
+    def map(self, name: str) -> "CompiledMap":
+        """The map called `name`, decoded a bucket at a time."""
         buckets = self._maps.get(name)
         if not isinstance(buckets, list) or not buckets:
-            raise IndexDamaged(f"{self.path}: no map {name!r}")
-        return IndexMap(self, buckets, on_damage)
+            raise CompiledFileError(self.name, f"no map {name!r}")
+        return CompiledMap(self, buckets)
 
 
-class IndexMap(Mapping[str, Any]):
-    """One map of the index. A lookup reads (once) only the bucket its key falls in; iterating
-    reads them all."""
+class CompiledMap(Mapping[str, Any]):
+    """One map of a compiled file. A lookup decodes (once) only the bucket its key falls in;
+    iterating decodes them all."""
 
-    def __init__(
-        self, index: IndexFile, buckets: list[Place], on_damage: Callable[[], Mapping[str, Any]]
-    ) -> None:
-        self._index = index
+    def __init__(self, file: CompiledFile, buckets: list[Place]) -> None:
+        self._file = file
         self._places = buckets
-        self._read: dict[int, Mapping[str, Any]] = {}
-        self._on_damage = on_damage
-        self._instead: Mapping[str, Any] | None = None
-        self._merged: dict[str, Any] | None = None
+        self._decoded: dict[int, Mapping[str, Any]] = {}
 
-    def _bucket(self, number: int) -> Mapping[str, Any]:
-        found = self._read.get(number)
+    def _bucket(self, key: str) -> Mapping[str, Any]:
+        number = _bucket_of(key, len(self._places))
+        found = self._decoded.get(number)
         if found is None:
-            try:
-                found = self._index.read(self._places[number])
-            except (IndexDamaged, ValueError):
-                found = None
-            if not isinstance(found, dict):
-                raise IndexDamaged(f"{self._index.path}: damaged bucket")
-            self._read[number] = found
+            found = self._decoded[number] = self._file.decode(self._places[number])
         return found
 
-    def _answer(self, key: str) -> Mapping[str, Any]:
-        """The mapping that holds `key`, if anything does: its bucket, or the replacement."""
-        if self._instead is None:
-            try:
-                return self._bucket(_bucket_of(key, len(self._places)))
-            except IndexDamaged:
-                self._instead = self._on_damage()
-        return self._instead
-
     def __getitem__(self, key: str) -> Any:
-        return self._answer(key)[key]
+        return self._bucket(key)[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._answer(key).get(key, default)
+        return self._bucket(key).get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key in self._answer(key)
+        return isinstance(key, str) and key in self._bucket(key)
 
-    def _all(self) -> Mapping[str, Any]:
-        if self._instead is None and self._merged is None:
-            merged: dict[str, Any] = {}
-            try:
-                for number in range(len(self._places)):
-                    merged.update(self._bucket(number))
-            except IndexDamaged:
-                self._instead = self._on_damage()
-            else:
-                self._merged = merged
-        return self._instead if self._instead is not None else self._merged or {}
+    def _all(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for place in self._places:
+            merged.update(self._file.decode(place))
+        return merged
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
+        return iter(sorted(self._all()))
 
     def __len__(self) -> int:
         return len(self._all())

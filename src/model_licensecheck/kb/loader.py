@@ -1,29 +1,21 @@
-"""Load the knowledge base from its folder, check its invariants, and index it for lookups."""
+"""The knowledge base: its entries read from the YAML, and lookups in its compiled form."""
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
-from functools import cache, partial
 from typing import Any, NamedTuple, TypeVar, overload
 
 from ..errors import KnowledgeBaseError, Problem
 from ..model import NodeKind, Relation
-from ..paths import StrPath, cache_dir, fingerprint, shipped_kb_dir, yaml_entries, yaml_files
-from .index import FORMAT as INDEX_FORMAT
-from .index import IndexDamaged, IndexFile, write_index
-from .schema import (
-    SCHEMA_VERSION,
-    ArtifactEntry,
-    Clauses,
-    FactRef,
-    LicenseEntry,
-    UpstreamFact,
-)
+from ..paths import StrPath, yaml_files
+from .index import CompiledFile, encode
+from .schema import ArtifactEntry, Clauses, FactRef, LicenseEntry, UpstreamFact
+from .validate import check, norm, norm_url, tokens
+
+__all__ = ["KnowledgeBase", "LicenseMatch", "kb_sections", "load_kb", "read_yaml", "tokens"]
 
 T = TypeVar("T")
 D = TypeVar("D")
-E = TypeVar("E")
 
 _FOLDERS = {"models": NodeKind.MODEL, "datasets": NodeKind.DATASET, "services": NodeKind.SERVICE}
 
@@ -35,65 +27,28 @@ class LicenseMatch(NamedTuple):
     matched_by: str
 
 
-# Han, kana and Hangul characters are tokens of their own: those scripts do not separate words
-# with spaces (and Korean attaches particles), so an alias matches a run of characters.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-
-
-@cache
-def _token_pattern() -> re.Pattern[str]:
-    # Compiled on first use, and only for non-ASCII text: the CJK ranges inside a negated
-    # Unicode class take milliseconds to compile.
-    return re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:\.[^\W_{_CJK}]+)*\+*")
-
-
-# What the pattern above matches in lowercased ASCII text, at a fraction of its compile cost.
-_ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*\+*")
-
-
-def tokens(text: str) -> list[str]:
-    """Lowercase word tokens: what aliases and card prose are compared by."""
-    text = text.lower()
-    pattern = _ASCII_TOKEN if text.isascii() else _token_pattern()
-    return pattern.findall(text)
-
-
-def _norm(text: str) -> str:
-    """Case- and punctuation-insensitive key for names and aliases."""
-    return " ".join(tokens(text))
-
-
-def _norm_url(url: str) -> str:
-    url = url.strip().lower()
-    url = re.sub(r"^https?://(www\.)?", "", url)
-    return url.rstrip("/")
-
-
 class _Lazy(Mapping[str, T]):
-    """A mapping whose keys come from `keys()` (read on first use) and whose values are built
-    from each key and its raw value on first access: a run looks up a handful of the
-    knowledge base's hundreds of entries.
+    """A map of a compiled file whose values are built on first access: from the document at
+    each value's place (`file` given), or from the value itself. A run looks up a handful of
+    the knowledge base's hundreds of entries.
 
     `get` and `in` answer without raising: card prose asks the alias map for every run of
     words in a card, nearly always in vain."""
 
     def __init__(
-        self, keys: Callable[[], Mapping[str, Any]], build: Callable[[str, Any], T]
+        self, raw: Mapping[str, Any], file: CompiledFile | None, build: Callable[[Any], T]
     ) -> None:
-        self._keys = keys
-        self._raw: Mapping[str, Any] | None = None
+        self._raw = raw
+        self._file = file
         self._build = build
         self._done: dict[str, T] = {}
-
-    def _source(self) -> Mapping[str, Any]:
-        if self._raw is None:
-            self._raw = self._keys()
-        return self._raw
 
     def __getitem__(self, key: str) -> T:
         value = self._done.get(key)
         if value is None:
-            value = self._done[key] = self._build(key, self._source()[key])
+            raw = self._raw[key]
+            value = self._build(self._file.decode(raw) if self._file is not None else raw)
+            self._done[key] = value
         return value
 
     @overload
@@ -104,25 +59,23 @@ class _Lazy(Mapping[str, T]):
         value = self._done.get(key)
         if value is not None:
             return value
-        raw = self._source().get(key)
-        return default if raw is None else self[key]
+        return self[key] if key in self._raw else default
 
     def __contains__(self, key: object) -> bool:
-        return key in self._done or key in self._source()
+        return key in self._done or key in self._raw
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._source())
+        return iter(self._raw)
 
     def __len__(self) -> int:
-        return len(self._source())
+        return len(self._raw)
 
 
 class KnowledgeBase:
-    """Indexed, validated knowledge-base entries.
+    """Validated knowledge-base entries, looked up in a compiled file (kb/index.py).
 
-    Lookups go through plain maps from normalised keys to entry ids. A knowledge base read
-    back from its compiled index (`from_index`) reads each map and entry when first used; if a
-    piece turns out damaged, it rebuilds itself from the YAML and answers from that.
+    Every knowledge base, the shipped one included, is read from a compiled file; a run
+    decodes the maps and entries it uses, on first use.
     """
 
     licenses: Mapping[str, LicenseEntry]
@@ -130,151 +83,31 @@ class KnowledgeBase:
     aliases: Mapping[str, ArtifactEntry]
     """Normalised alias (or id) -> the entry it names, for matching card prose."""
 
-    def __init__(self, licenses: Iterable[LicenseEntry], artifacts: Iterable[ArtifactEntry]):
-        lic_by_id: dict[str, LicenseEntry] = {}
-        art_by_id: dict[str, ArtifactEntry] = {}
-        license_keys: dict[str, tuple[str, str]] = {}
-        license_urls: dict[str, str] = {}
-        artifact_ids: dict[str, str] = {}
-        alias_ids: dict[str, str] = {}
-        problems: list[Problem] = []
-
-        for lic in licenses:
-            if lic.id.lower() in license_keys:
-                problems.append(Problem(lic.file, "duplicate license id", lic.id, "id"))
-            lic_by_id[lic.id] = lic
-            keys = [(lic.id, "id")] + [(h, "hf-id") for h in lic.hf_ids]
-            keys += [(a, "alias") for a in lic.aliases]
-            for key, how in keys:
-                for variant in {key.lower(), _norm(key)}:
-                    other = license_keys.get(variant)
-                    if other is not None and other[0] != lic.id:
-                        problems.append(Problem(lic.file, f"{key!r} also names {other[0]}", lic.id))
-                    license_keys.setdefault(variant, (lic.id, how))
-            for url in lic.urls:
-                license_urls.setdefault(_norm_url(url), lic.id)
-
-        for art in artifacts:
-            for ident in (art.id, *art.also_known_as, *art.names):
-                other_id = artifact_ids.get(ident.lower())
-                if other_id is not None:
-                    problems.append(Problem(art.file, f"id {ident!r} also names {other_id}",
-                                            art.id))  # fmt: skip
-                artifact_ids[ident.lower()] = art.id
-            art_by_id[art.id] = art
-        for art in art_by_id.values():
-            for alias in art.aliases:
-                key = _norm(alias)
-                if len(key) < 4:
-                    problems.append(Problem(art.file, f"alias {alias!r} is too short", art.id))
-                    continue
-                owner = alias_ids.get(key) or artifact_ids.get(key)
-                if owner is not None and owner != art.id:
-                    problems.append(Problem(art.file, f"alias {alias!r} also names {owner}",
-                                            art.id))  # fmt: skip
-                alias_ids.setdefault(key, art.id)
-            for ident in (art.id, *art.also_known_as):
-                alias_ids.setdefault(_norm(ident), art.id)
-        self._index: IndexFile | None = None
-        self._rebuild: Callable[[], KnowledgeBase] | None = None
-        self._maps: dict[str, Mapping[str, Any]] = {
-            "license_keys": license_keys,
-            "license_urls": license_urls,
-            "artifact_ids": artifact_ids,
-            "alias_ids": alias_ids,
-            "licenses": lic_by_id,
-            "artifacts": art_by_id,
-        }
-        self.licenses = lic_by_id
-        self.artifacts = art_by_id
-        self.aliases = _Lazy(lambda: self._map("alias_ids"), self._aliased)
-        for art in art_by_id.values():
-            problems.extend(self._check_references(art))
-        if problems:
-            raise KnowledgeBaseError(problems)
+    def __init__(self, file: CompiledFile) -> None:
+        """The knowledge base a compiled file holds (its `kb_*` maps and entries)."""
+        self.file = file
+        self._license_keys = file.map("kb_license_keys")
+        self._license_urls = file.map("kb_license_urls")
+        self._artifact_ids = file.map("kb_artifact_ids")
+        self.licenses = _Lazy(file.map("kb_licenses"), file, _license_from)
+        self.artifacts = _Lazy(file.map("kb_artifacts"), file, _artifact_from)
+        self.aliases = _Lazy(file.map("kb_alias_ids"), None, self.artifacts.__getitem__)
 
     @classmethod
-    def from_index(
-        cls, index: IndexFile, rebuild: Callable[[], "KnowledgeBase"]
+    def from_entries(
+        cls, licenses: Iterable[LicenseEntry], artifacts: Iterable[ArtifactEntry]
     ) -> "KnowledgeBase":
-        """A knowledge base read lazily from a compiled index (validated when written);
-        `rebuild` reads the YAML again should a piece of the index be damaged."""
-        kb = cls.__new__(cls)
-        kb._index = index
-        kb._rebuild = rebuild
-        kb._maps = {}
-        kb.licenses = _Lazy(lambda: kb._map("licenses"),
-                            partial(kb._entry_at, "licenses", _license_from))  # fmt: skip
-        kb.artifacts = _Lazy(lambda: kb._map("artifacts"),
-                             partial(kb._entry_at, "artifacts", _artifact_from))  # fmt: skip
-        kb.aliases = _Lazy(lambda: kb._map("alias_ids"), kb._aliased)
-        return kb
+        """The knowledge base of these entries; raise KnowledgeBaseError with every problem."""
+        return cls(CompiledFile(encode(*kb_sections(licenses, artifacts)), "knowledge base"))
 
-    def _map(self, name: str) -> Mapping[str, Any]:
-        found = self._maps.get(name)
-        if found is None:
-            if self._index is None:
-                raise KeyError(name)
-            try:
-                found = self._maps[name] = self._index.map(name, partial(self._recovered, name))
-            except IndexDamaged:
-                return self._recovered(name)
-        return found
-
-    def _recovered(self, name: str) -> Mapping[str, Any]:
-        """Map `name` once a damaged index made this knowledge base reread the YAML."""
-        self._recover()
-        return self._maps[name]
-
-    def _entry_at(self, part: str, make: Callable[[Mapping[str, Any]], E], key: str, raw: Any) -> E:
-        """Entry `key` of `part` ("licenses" or "artifacts"), parsed from the index at the
-        place `raw`; once a damaged index made this knowledge base reread the YAML, from that."""
-        if self._index is None:
-            return getattr(self, part)[key]  # type: ignore[no-any-return]
-        try:
-            return make(self._index.read(raw))
-        except (IndexDamaged, ValueError, KeyError, TypeError):
-            self._recover()
-            return getattr(self, part)[key]  # type: ignore[no-any-return]
-
-    def _aliased(self, _alias: str, art_id: str) -> ArtifactEntry:
-        return self.artifacts[art_id]
-
-    def _recover(self) -> None:
-        """Replace everything read from a damaged index with the YAML, read anew."""
-        if self._rebuild is None:
-            raise KnowledgeBaseError([Problem("knowledge base index", "damaged")])
-        fresh = self._rebuild()
-        self.__dict__.update(fresh.__dict__)
-
-    def index_sections(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-        """What `write_index` stores: the lookup maps, and every entry as JSON-ready data."""
-        maps = {name: dict(self._map(name)) for name in
-                ("license_keys", "license_urls", "artifact_ids", "alias_ids")}  # fmt: skip
-        entries = {
-            "licenses": {key: _plain(entry) for key, entry in self.licenses.items()},
-            "artifacts": {key: _plain(entry) for key, entry in self.artifacts.items()},
-        }
-        return maps, entries
-
-    def _check_references(self, art: ArtifactEntry) -> list[Problem]:
-        out: list[Problem] = []
-        if self.find_license(art.license.id) is None:
-            out.append(Problem(art.file, f"unknown license {art.license.id!r}", art.id, "license"))
-        for up in art.upstream:
-            known = self.artifact(up.id) is not None
-            if up.external and known:
-                out.append(Problem(art.file, f"upstream {up.id!r} is in the knowledge base: "
-                                   "drop `external`", art.id, "upstream"))  # fmt: skip
-            elif not up.external and not known:
-                out.append(Problem(art.file, f"unknown upstream {up.id!r} (mark an edge to an "
-                                   "artifact this knowledge base does not describe `external: "
-                                   "true`)", art.id, "upstream"))  # fmt: skip
-        return out
+    @property
+    def digest(self) -> str:
+        """A digest of the knowledge base's content, stable across machines (lock files)."""
+        return str(self.file.document("kb_digest"))
 
     def artifact(self, ident: str) -> ArtifactEntry | None:
         """The entry for a Hub id, kb: id or service id (case-insensitive), if known."""
-        art_id = self._map("artifact_ids").get(ident.lower())
+        art_id = self._artifact_ids.get(ident.lower())
         return self.artifacts[art_id] if art_id is not None else None
 
     def licensor(self, ident: str) -> str | None:
@@ -289,71 +122,44 @@ class KnowledgeBase:
 
     def find_license(self, text: str) -> LicenseMatch | None:
         """A license entry named by an id, Hub id, alias or name."""
-        keys = self._map("license_keys")
-        for key in (text.strip().lower(), _norm(text)):
-            hit = keys.get(key)
+        for key in (text.strip().lower(), norm(text)):
+            hit = self._license_keys.get(key)
             if hit is not None:
                 return LicenseMatch(self.licenses[hit[0]], hit[1])
         return None
 
     def find_license_by_url(self, url: str) -> LicenseEntry | None:
         """A license entry whose text lives at `url`."""
-        lic_id = self._map("license_urls").get(_norm_url(url))
+        lic_id = self._license_urls.get(norm_url(url))
         return self.licenses[lic_id] if lic_id is not None else None
 
 
-def load_kb(folder: StrPath | None = None, use_index: bool = True) -> KnowledgeBase:
-    """The knowledge base, from its compiled index when one matches the YAML files exactly
-    (their names, sizes and modification times), else read, validated and indexed anew.
+def kb_sections(
+    licenses: Iterable[LicenseEntry], artifacts: Iterable[ArtifactEntry]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """What a compiled file stores of a knowledge base: (documents, maps, entries); raise
+    KnowledgeBaseError with every problem of the set."""
+    licenses, artifacts = list(licenses), list(artifacts)
+    tables, problems = check(licenses, artifacts)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    maps = {f"kb_{name}": table for name, table in tables.as_maps().items()}
+    entries = {
+        "kb_licenses": {x.id: _plain(x) for x in licenses},
+        "kb_artifacts": {x.id: _plain(x) for x in artifacts},
+    }
+    import hashlib
 
-    Parsing ~200 YAML files costs a few hundred milliseconds; opening the index, well under
-    one: maps and entries are read as they are needed (`kb/index.py`). Any edit to a YAML file
-    changes its fingerprint, so the index can never be stale.
-    """
-    root = os.fspath(folder) if folder else shipped_kb_dir()
-    if not os.path.isdir(root):
-        raise KnowledgeBaseError([Problem(root, "knowledge base folder not found")])
-    if not use_index:
-        return _load_yaml(root)
-    path = _index_path(root)
-
-    def rebuild() -> KnowledgeBase:
-        kb = _load_yaml(root)
-        _write_index(path, kb)
-        return kb
-
-    try:
-        return KnowledgeBase.from_index(IndexFile(path), rebuild)
-    except (OSError, ValueError, KeyError, TypeError):
-        return rebuild()  # missing, unreadable or from another version
+    digest = hashlib.sha256(encode({}, maps, entries)).hexdigest()[:16]
+    return {"kb_digest": digest}, maps, entries
 
 
-def _index_path(root: str) -> str:
-    """`<folder>-<contents>.idx`: one index per knowledge-base folder, named by the folder and
-    by the names, sizes and modification times of its YAML files."""
-    place = os.path.realpath(root)
-    listing = [f"{INDEX_FORMAT}:{SCHEMA_VERSION}:{place}"]
-    for sub in ("licenses", "models", "datasets", "services"):
-        for entry in yaml_entries(os.path.join(root, sub)):
-            st = entry.stat()
-            listing.append(f"{sub}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return os.path.join(cache_dir(), "kb", f"{fingerprint([place])}-{fingerprint(listing)}.idx")
+def load_kb(folder: StrPath | None = None) -> KnowledgeBase:
+    """The knowledge base: the shipped one, or the one in `folder` (compiled on first use into
+    the user cache: compiled.py)."""
+    from ..compiled import open_kb_folder, open_shipped
 
-
-def _write_index(path: str, kb: KnowledgeBase) -> None:
-    folder, name = os.path.split(path)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        write_index(path, *kb.index_sections())
-        folder_part = name.split("-")[0]
-        with os.scandir(folder) as entries:
-            stale = [e.path for e in entries if e.name != name and (
-                e.name.endswith(".json")  # the old JSON format
-                or (e.name.startswith(f"{folder_part}-") and e.name.endswith(".idx")))]  # fmt: skip
-        for old in stale:  # this folder's earlier indexes
-            os.unlink(old)
-    except OSError:
-        pass  # an index we cannot write only costs the YAML parse next time
+    return KnowledgeBase(open_kb_folder(folder) if folder is not None else open_shipped())
 
 
 def _plain(value: Any) -> Any:
@@ -384,11 +190,15 @@ def _artifact_from(x: Mapping[str, Any]) -> ArtifactEntry:
                             "upstream": upstream, **tuples})  # fmt: skip
 
 
-def _load_yaml(root: str) -> KnowledgeBase:
-    """Read and validate every file of the knowledge base; raise with every problem found."""
+def read_yaml(root: StrPath) -> tuple[list[LicenseEntry], list[ArtifactEntry]]:
+    """Read and check every file of the knowledge base in `root`, each on its own; raise
+    KnowledgeBaseError with every problem found."""
     from ..validation import Collector
     from .parse import parse_artifacts, parse_license
 
+    root = os.fspath(root)
+    if not os.path.isdir(root):
+        raise KnowledgeBaseError([Problem(root, "knowledge base folder not found")])
     problems: list[Problem] = []
     licenses: list[LicenseEntry] = []
     artifacts: list[ArtifactEntry] = []
@@ -409,7 +219,7 @@ def _load_yaml(root: str) -> KnowledgeBase:
                 problems.extend(c.problems)
     if problems:
         raise KnowledgeBaseError(problems)
-    return KnowledgeBase(licenses, artifacts)
+    return licenses, artifacts
 
 
 def _rel(path: str, root: str) -> str:

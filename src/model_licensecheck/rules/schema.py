@@ -1,5 +1,5 @@
-"""Rules: the typed rules the engine runs, and loading them, compiled from the cache or (when a
-file is new or changed) validated from the YAML by rules/parse.py."""
+"""Rules: the typed rules the engine runs, and loading them from their compiled files
+(compiled.py; rules/parse.py validates the YAML when a file is compiled)."""
 
 import os
 from collections.abc import Mapping, Sequence
@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 from ..errors import Problem, RuleFileError
 from ..model import NodeKind, Status
-from ..paths import StrPath, load_many_cached, shipped_rules_dir, store_many_cached, yaml_files
-from .pathpattern import PathPattern, PatternError
+from ..paths import StrPath
+from .pathpattern import PathPattern
 
 SCHEMA_VERSION = 1
 RULE_TYPES = ("clause", "conflict")
@@ -37,7 +37,6 @@ class Rule(NamedTuple):
     file: str
 
 
-_RULE_SUFFIXES = (".yaml", ".yml")
 STANCES = {
     "share_alike_data_reaches_weights": "share-alike-data.yaml",
     "generator_output_prohibitions_bind": "generator-prohibitions.yaml",
@@ -46,71 +45,44 @@ STANCES = {
 
 
 def load_rules(extra_dirs: Sequence[StrPath] = (), stances: Sequence[str] = ()) -> tuple[Rule, ...]:
-    """The shipped rules, the stance files asked for, and the rules in `extra_dirs`; raise with
-    every problem of every file."""
-    problems: list[Problem] = []
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    shipped = shipped_rules_dir()
-    batches: list[tuple[str, list[str]]] = [
-        ("rules", yaml_files(shipped, _RULE_SUFFIXES)),
-        ("rules/stances", [os.path.join(shipped, "stances", STANCES[s]) for s in stances]),
+    """The shipped rules, the stance files asked for, and the rules in `extra_dirs`, from their
+    compiled files (compiled.py); raise with every problem of every file."""
+    from ..compiled import open_rules_folder, open_shipped, rule_files
+
+    shipped = open_shipped()
+    stance_files = dict(rule_files(shipped, "stances"))
+    batches: list[tuple[str, list[tuple[str, list[Any]]]]] = [
+        ("rules", rule_files(shipped, "rules")),
+        ("rules/stances", [(STANCES[s], stance_files[STANCES[s]]) for s in stances]),
     ]
+    problems: list[Problem] = []
     for d in extra_dirs:
         if not os.path.isdir(d):
             problems.append(Problem(str(d), "rules folder not found"))
             continue
-        files = yaml_files(d, _RULE_SUFFIXES)
+        files = rule_files(open_rules_folder(d), "rules")
         if not files:
             problems.append(Problem(str(d), "no .yaml rule files in this folder"))
-        batches.append((str(d), files))
-    for index, (label, files) in enumerate(batches):
-        shipped_batch = index < 2  # ours: cached; a user's folder is always read afresh
-        compiled = _cached_rules(files) if shipped_batch and files else None
-        per_file: list[list[Rule]] = []
-        for i, path in enumerate(files):
-            name = f"{label.rstrip('/')}/{os.path.basename(path)}"
-            if compiled is not None:
-                parsed = compiled[i]
-            else:
-                from ..validation import Collector
-                from .parse import parse_rule_file, read_rule_file
-
-                c = Collector(name)
-                data = read_rule_file(path, c)
-                parsed = parse_rule_file(data, c) if not c.problems else []
-                problems.extend(c.problems)
-            per_file.append(parsed)
-            for rule in parsed:
+        batches.append((str(d).rstrip("/"), files))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    patterns: dict[str, PathPattern] = {}  # most rules share one of a few paths
+    for label, files in batches:
+        for file_name, data in files:
+            name = f"{label}/{file_name}"
+            for rule in (rule_from_data(x, name, patterns) for x in data):
                 if rule.id in seen:
                     problems.append(Problem(name, f"duplicate rule id (also in {seen[rule.id]})",
                                             rule.id, "id"))  # fmt: skip
                 seen[rule.id] = name
                 rules.append(rule)
-        if shipped_batch and compiled is None and files and not problems:
-            store_many_cached(files, _CACHE, [[_rule_data(r) for r in got] for got in per_file])
     if problems:
         raise RuleFileError(problems)
     return tuple(rules)
 
 
-_CACHE = "rules-compiled-1"
-"""Cache of the shipped rule files, compiled: a rule is validated once, when its file changes."""
-
-
-def _cached_rules(files: list[str]) -> list[list[Rule]] | None:
-    """The compiled rules of `files` from the cache (validated when stored), or None."""
-    stored = load_many_cached(files, _CACHE)
-    if stored is None:
-        return None
-    patterns: dict[str, PathPattern] = {}  # most rules share one of a few paths
-    try:
-        return [[_rule_from(data, patterns) for data in rules] for rules in stored]
-    except (KeyError, TypeError, ValueError, PatternError):
-        return None  # not what this version stores: compile from the YAML again
-
-
-def _rule_data(rule: Rule) -> dict[str, Any]:
+def rule_data(rule: Rule) -> dict[str, Any]:
+    """What a compiled file stores of a rule (all but the file it came from)."""
     return {
         "id": rule.id,
         "title": rule.title,
@@ -122,11 +94,11 @@ def _rule_data(rule: Rule) -> dict[str, Any]:
         "conditions": [[cond.id, cond.value] for cond in rule.conditions],
         "message": rule.message,
         "references": list(rule.references),
-        "file": rule.file,
     }
 
 
-def _rule_from(data: Mapping[str, Any], patterns: dict[str, PathPattern]) -> Rule:
+def rule_from_data(data: Mapping[str, Any], file: str, patterns: dict[str, PathPattern]) -> Rule:
+    """The rule `rule_data` stored, from `file`; `patterns` shares parsed paths."""
     text = data["path"]
     path = patterns.get(text)
     if path is None:
@@ -142,5 +114,5 @@ def _rule_from(data: Mapping[str, Any], patterns: dict[str, PathPattern]) -> Rul
         conditions=tuple(ConditionTemplate(cid, value) for cid, value in data["conditions"]),
         message=data["message"],
         references=tuple(data["references"]),
-        file=data["file"],
+        file=file,
     )
