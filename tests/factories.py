@@ -59,6 +59,7 @@ STANDARD_LICENSES = (
     license_entry("Apache-2.0", ("apache-2.0",), attribution=True),
     license_entry("CC-BY-NC-4.0", ("cc-by-nc-4.0",), commercial_use="prohibited", attribution=True),
     license_entry("CC-BY-SA-4.0", ("cc-by-sa-4.0",), attribution=True, share_alike=True),
+    license_entry("CC-BY-ND-4.0", ("cc-by-nd-4.0",), attribution=True, no_derivatives=True),
     license_entry("LicenseRef-Research", research_only=True, commercial_use="prohibited"),
     license_entry(
         "LicenseRef-Community",

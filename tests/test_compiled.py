@@ -19,7 +19,7 @@ from model_licensecheck.kb.index import CompiledFile
 from model_licensecheck.kb.loader import KnowledgeBase, load_kb, read_yaml
 from model_licensecheck.paths import shipped_kb_dir, shipped_rules_dir
 from model_licensecheck.rules.parse import parse_rule_file, read_rule_file
-from model_licensecheck.rules.schema import STANCES, load_rules
+from model_licensecheck.rules.schema import STANCES, load_rules, stance_files
 from model_licensecheck.validation import Collector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,19 +59,18 @@ def test_the_compiled_shipped_knowledge_base_is_the_yaml(cache: Path) -> None:
     assert len(_compiled_files(cache)) == 1
 
 
-def test_the_compiled_shipped_rules_are_the_yaml(cache: Path) -> None:
+@pytest.mark.parametrize("value", [True, False])
+def test_the_compiled_shipped_rules_are_the_yaml(cache: Path, value: bool) -> None:
+    stances = dict.fromkeys(STANCES, value)
+    rules_dir = Path(shipped_rules_dir())
+    paths = [("rules", p) for p in sorted(rules_dir.glob("*.yaml"))]
+    paths += [("rules/stances", rules_dir / "stances" / f) for f in stance_files(stances)]
     expected = []
-    for folder, label in ((shipped_rules_dir(), "rules"), (None, "rules/stances")):
-        names = (
-            sorted(Path(shipped_rules_dir()).glob("*.yaml"))
-            if folder
-            else [Path(shipped_rules_dir()) / "stances" / name for name in STANCES.values()]
-        )
-        for path in names:
-            c = Collector(f"{label}/{path.name}")
-            expected += parse_rule_file(read_rule_file(str(path), c), c)
-            assert c.problems == []
-    assert list(load_rules(stances=list(STANCES))) == expected
+    for label, path in paths:
+        c = Collector(f"{label}/{path.name}")
+        expected += parse_rule_file(read_rule_file(str(path), c), c)
+        assert c.problems == []
+    assert list(load_rules(stances=stances)) == expected
     assert len(expected) > 20
 
 
@@ -163,7 +162,7 @@ def test_an_installed_tool_reads_its_compiled_file_and_fingerprints_nothing(
 
     monkeypatch.setattr(compiled, "_listing", no_listing)
     assert_answers_like_the_yaml(load_kb(), shipped_kb_dir())
-    assert len(load_rules(stances=list(STANCES))) > 20
+    assert len(load_rules(stances=dict.fromkeys(STANCES, True))) > 20
     assert not cache.exists()  # nothing compiled, nothing written
 
 
@@ -172,7 +171,7 @@ def test_a_rules_folder_is_compiled_once_and_its_problems_name_the_folder(
 ) -> None:
     folder = tmp_path / "team-rules"
     folder.mkdir()
-    good = Path(shipped_rules_dir()) / "stances" / STANCES["share_alike_data_reaches_weights"]
+    good = Path(shipped_rules_dir()) / "stances" / "share-alike-data.yaml"
     text = good.read_text(encoding="utf-8")
     (folder / "extra.yaml").write_text(text.replace("id: ", "id: team-", 1), encoding="utf-8")
     first = load_rules([folder])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from model_licensecheck.model import (
     Condition,
     Finding,
@@ -16,6 +18,7 @@ from model_licensecheck.model import (
 from model_licensecheck.resolve.kbsource import KnowledgeBaseSource, facts_of
 from model_licensecheck.resolve.resolver import Resolver
 from model_licensecheck.rules.engine import Evaluation, evaluate
+from model_licensecheck.rules.schema import load_rules
 from model_licensecheck.verdict.combine import FAIL_CLOSED_RULE, combine, fail_closed
 
 from .factories import artifact, make_kb
@@ -69,6 +72,31 @@ def test_user_cap_and_policy_flow_through_a_quantization(shipped_rules: tuple[Ru
     assert Condition("acceptable-use-policy", "https://example.org/aup") in verdict.conditions
     cap = [f for f in findings if f.rule_id == "weights-user-cap" and f.ancestor == "meta/base"]
     assert cap[0].path_ids == ("quant/q", "org/ft", "meta/base")
+
+
+@pytest.mark.parametrize("derivative", [True, False])
+def test_a_quantization_is_a_derivative_unless_the_stance_says_otherwise(
+    derivative: bool,
+) -> None:
+    # The stance is a rule file (rules/stances/quantization-derivative.yaml), not code: it
+    # decides chains of quantizations alone; an adapter on the quantization is an adaptation
+    # under either stance.
+    rules = load_rules(stances={"quantization_is_derivative": derivative})
+    base = artifact("nd/base", "cc-by-nd-4.0")
+    quant = artifact("q/q", "cc-by-nd-4.0", upstream=(("nd/base", Q),))
+    verdict, findings, _, _ = judge("q/q", rules, quant, base)
+    no_derivatives = [f for f in findings if Condition("no-derivatives") in f.conditions]
+    if derivative:
+        assert verdict.status is Status.CONDITIONAL
+        assert [f.rule_id for f in no_derivatives] == ["weights-no-derivatives-quantized"]
+        assert no_derivatives[0].path_ids == ("q/q", "nd/base")
+    else:
+        assert verdict.status is Status.ALLOWED
+        assert no_derivatives == []
+    adapter = artifact("a/lora", "cc-by-nd-4.0", upstream=(("q/q", AD),))
+    verdict, findings, _, _ = judge("a/lora", rules, adapter, quant, base)
+    assert verdict.status is Status.CONDITIONAL
+    assert "weights-no-derivatives" in {f.rule_id for f in findings if f.ancestor == "nd/base"}
 
 
 def test_research_base_two_levels_up_prohibits(shipped_rules: tuple[Rule, ...]) -> None:

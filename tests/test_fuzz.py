@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model_licensecheck.errors import InputError
+from model_licensecheck.errors import InputError, YamlError
 from model_licensecheck.kb.loader import KnowledgeBase
 from model_licensecheck.model import NodeKind, Relation, SourceKind
 from model_licensecheck.resolve.card import card_claims, decode_text, parse_card
@@ -22,7 +22,7 @@ from model_licensecheck.resolve.config import config_claims, merge_claims
 from model_licensecheck.rules.parse import parse_rule_file
 from model_licensecheck.validation import Collector
 from model_licensecheck.verdict.policyfile import parse_policy
-from model_licensecheck.yamlio import YamlError, load
+from model_licensecheck.yamlio import load
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),

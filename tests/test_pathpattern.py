@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from model_licensecheck.errors import PatternError
 from model_licensecheck.model import Edge, Relation
-from model_licensecheck.rules.pathpattern import PathPattern, PatternError
+from model_licensecheck.rules.pathpattern import PathPattern
 
 
 def matches(pattern: str, relations: list[str]) -> bool:

@@ -95,6 +95,17 @@ def test_stances_switch_propagation(tmp_path: Path, shipped_kb: KnowledgeBase) -
         policy(tmp_path, "stance: {service_terms_bind_downstream: false}\n", shipped_kb),
     )
     assert "service-terms" not in {c.id for c in lenient.verdict.conditions}
+    # set aside by the stance's rule file, not dropped: the report still says what was read
+    aside = [f for f in lenient.findings if f.rule_id == "service-output-terms"]
+    assert aside and all(f.status is Status.ALLOWED for f in aside)
+    assert "not to bind downstream" in aside[0].message
+
+
+def test_stance_defaults_are_the_rule_files_defaults() -> None:
+    from model_licensecheck.rules.schema import STANCES
+    from model_licensecheck.verdict.policy import Stance
+
+    assert {name: files.default for name, files in STANCES.items()} == Stance()._asdict()
 
 
 def test_generator_terms_are_conditional_unless_a_stance_escalates(

@@ -32,11 +32,10 @@ from model_licensecheck.report.interface import Format, Reporter, reporter
 from model_licensecheck.report.spdx2 import (
     Spdx2JsonReporter,
     Spdx2TagValueReporter,
-    relation_phrase,
     spdx2_relationship,
-    spdx_license_id,
 )
 from model_licensecheck.report.spdx3 import Spdx3Reporter
+from model_licensecheck.report.spdxcommon import relation_phrase, spdx_license_id
 
 from .lineages import CARD, EPOCH, GOLDEN, LINEAGES, check_lineages
 

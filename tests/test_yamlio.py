@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model_licensecheck.yamlio import LineDict, YamlError, load
+from model_licensecheck.errors import YamlError
+from model_licensecheck.yamlio import LineDict, load
 
 
 def test_mappings_remember_their_lines() -> None:

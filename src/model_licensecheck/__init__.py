@@ -90,6 +90,7 @@ def _options(
     rules_dirs: Sequence[StrPath],
     refresh: bool,
     revision: str | None = None,
+    kb_dir: StrPath | None = None,
 ) -> CheckOptions:
     from .checker import CheckOptions
     from .verdict.policy import Policy, load_policy
@@ -97,10 +98,10 @@ def _options(
     if isinstance(policy, str | os.PathLike):
         from .kb.loader import load_kb
 
-        policy = load_policy(policy, load_kb())
+        policy = load_policy(policy, load_kb(kb_dir))
     return CheckOptions(
         offline=offline, max_depth=max_depth, rules_dirs=tuple(rules_dirs),
-        policy=policy or Policy(), token=token, revision=revision, refresh=refresh,
+        policy=policy or Policy(), token=token, revision=revision, refresh=refresh, kb_dir=kb_dir,
     )  # fmt: skip
 
 
@@ -114,6 +115,7 @@ def check(
     max_depth: int = 16,
     rules_dirs: Sequence[StrPath] = (),
     refresh: bool = False,
+    kb_dir: StrPath | None = None,
 ) -> CheckResult:
     """Check one model: a Hugging Face id, a model card, a config or a model folder.
 
@@ -122,7 +124,7 @@ def check(
     """
     from .checker import Checker
 
-    options = _options(offline, policy, token, max_depth, rules_dirs, refresh, revision)
+    options = _options(offline, policy, token, max_depth, rules_dirs, refresh, revision, kb_dir)
     return Checker(options).check(target)
 
 
@@ -135,6 +137,7 @@ def audit(
     max_depth: int = 16,
     rules_dirs: Sequence[StrPath] = (),
     refresh: bool = False,
+    kb_dir: StrPath | None = None,
 ) -> AuditResult:
     """Check many models together (shared ancestors are fetched once).
 
@@ -151,7 +154,9 @@ def audit(
         entries = read_manifest(Path(models))
     else:
         entries = [m if isinstance(m, ManifestEntry) else ManifestEntry(m) for m in models]
-    checker = Checker(_options(offline, policy, token, max_depth, rules_dirs, refresh))
+    checker = Checker(
+        _options(offline, policy, token, max_depth, rules_dirs, refresh, None, kb_dir)
+    )
     return run_audit(checker, entries)
 
 

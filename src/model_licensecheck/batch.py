@@ -5,11 +5,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import ExitCode, InputError, LicensecheckError
+from .errors import ExitCode, InputError, LicensecheckError, YamlError
 from .model import CheckResult
 from .resolve.card import MAX_CARD_BYTES, decode_text
 from .resolve.local import CARD_NAMES
-from .yamlio import YamlError, load
+from .yamlio import load
 
 if TYPE_CHECKING:
     from .checker import Checker

@@ -8,15 +8,24 @@ from typing import NamedTuple
 from . import __version__
 from .errors import InputError, InternalError, LicensecheckError, ResolutionError
 from .kb.loader import KnowledgeBase, load_kb
-from .model import CheckResult, Lineage, Subject, Unresolved, UnresolvedNode
-from .paths import StrPath, gc_paused
+from .model import (
+    CheckResult,
+    Finding,
+    KnownLicense,
+    LicenseInfo,
+    Lineage,
+    Subject,
+    Unresolved,
+    UnresolvedNode,
+)
+from .paths import StrPath
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
 from .resolve.offline import CacheSource
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
 from .rules.engine import evaluate, root_via
-from .rules.schema import STANCES, Rule, load_rules
+from .rules.schema import Rule, load_rules
 from .verdict.combine import combine, fail_closed
 from .verdict.obligations import obligations
 from .verdict.policy import Policy, apply_deployment, gate_with_policy
@@ -69,8 +78,7 @@ class Checker:
         self.options = options or CheckOptions()
         self.progress = progress
         self.kb: KnowledgeBase = load_kb(self.options.kb_dir)
-        stance = self.options.policy.stance
-        stances = [name for name in STANCES if getattr(stance, name)]
+        stances = self.options.policy.stance._asdict()
         self.rules: tuple[Rule, ...] = load_rules(self.options.rules_dirs, stances)
         self.sources = tuple(sources) if sources is not None else self._default_sources()
 
@@ -184,10 +192,6 @@ class Checker:
             return InternalError.from_exception(target.text, exc)
 
     def _judge(self, target: Target, lineage: Lineage) -> CheckResult:
-        with gc_paused():
-            return self._judge_now(target, lineage)
-
-    def _judge_now(self, target: Target, lineage: Lineage) -> CheckResult:
         policy = self.options.policy
         if root_via(lineage) is not None:
             note = (
@@ -204,7 +208,7 @@ class Checker:
         if judged.notes:
             gate = gate._replace(notes=(*judged.notes, *gate.notes))
         return CheckResult(
-            subject=Subject(target.text, target.kind.value, lineage.root),
+            subject=Subject(target.text, target.kind, lineage.root),
             lineage=lineage,
             concluded=evaluation.concluded,
             findings=judged.findings,
@@ -213,7 +217,28 @@ class Checker:
             tool_version=__version__,
             obligations=obligations(judged.findings, self.kb),
             policy=policy.source,
+            licenses=self._license_infos(lineage, evaluation.concluded, judged.findings),
         )
+
+    def _license_infos(
+        self,
+        lineage: Lineage,
+        concluded: Mapping[str, tuple[str, ...]],
+        findings: Sequence[Finding],
+    ) -> tuple[LicenseInfo, ...]:
+        """The knowledge base's description of every license id the result names."""
+        ids = {i for named in concluded.values() for i in named}
+        ids.update(
+            n.license.id for n in lineage.nodes.values() if isinstance(n.license, KnownLicense)
+        )
+        ids.update(f.license_id for f in findings if f.license_id is not None)
+        out = []
+        for license_id in sorted(ids):
+            entry = self.kb.licenses.get(license_id)
+            if entry is not None:
+                urls = entry.urls or entry.sources
+                out.append(LicenseInfo(license_id, entry.name, entry.kind, urls, entry.summary))
+        return tuple(out)
 
     def _pin_written_revisions(self, targets: Sequence[Target]) -> None:
         """Pin targets written `org/name@revision` (or a `/tree/<revision>` address) to it."""

@@ -73,6 +73,13 @@ class RuleFileError(ValidationError):
         super().__init__("rule file", problems)
 
 
+class PolicyError(ValidationError):
+    """The policy file is invalid."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("policy file", problems)
+
+
 class KnowledgeBaseError(ValidationError):
     """The knowledge base is invalid."""
 
@@ -119,3 +126,13 @@ class CompiledFileError(InputError):
             "reinstall model-licensecheck, or run `licensecheck db compile` again for a file "
             "you compiled yourself"
         )
+
+
+class YamlError(ValueError):
+    """The text is not YAML we accept; the message names the line. Callers turn it into the
+    validation error of the file they read."""
+
+
+class PatternError(ValueError):
+    """A rule's path pattern is not valid (rules/pathpattern.py); reported as a rule-file
+    problem."""

@@ -1,8 +1,9 @@
 """Core types passed between the stages: lineage, evidence, licenses, findings, verdicts."""
 
+import re
 from collections.abc import Mapping
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     pass
@@ -14,6 +15,10 @@ class NodeKind(StrEnum):
     MODEL = "model"
     DATASET = "dataset"
     SERVICE = "service"
+
+
+UNKNOWN_LICENSE = "unknown"
+"""The license id the rules conclude for a node whose license could not be determined."""
 
 
 class Relation(StrEnum):
@@ -175,17 +180,57 @@ class Edge(NamedTuple):
     evidence: tuple[Evidence, ...]
 
 
-class Lineage(NamedTuple):
-    """The resolved graph: every node reachable from the root, and the edges between them."""
+class Lineage:
+    """The resolved graph: every node reachable from the root, and the edges between them.
 
-    root: str
-    nodes: Mapping[str, AnyNode]
-    edges: tuple[Edge, ...]
-    notes: tuple[str, ...] = ()
+    Immutable by convention, like the records: `_replace` makes a changed copy. The edges by
+    child (`by_child`) are built once, on first use, for every stage that walks the graph.
+    """
+
+    __slots__ = ("_by_child", "edges", "nodes", "notes", "root")
+
+    def __init__(
+        self,
+        root: str,
+        nodes: Mapping[str, AnyNode],
+        edges: tuple[Edge, ...],
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.root = root
+        self.nodes = nodes
+        self.edges = edges
+        self.notes = notes
+        self._by_child: Mapping[str, tuple[Edge, ...]] | None = None
+
+    @property
+    def by_child(self) -> Mapping[str, tuple[Edge, ...]]:
+        """Each node's edges to what it was made from, in the order of `edges`."""
+        if self._by_child is None:
+            grouped: dict[str, list[Edge]] = {}
+            for e in self.edges:
+                grouped.setdefault(e.child, []).append(e)
+            self._by_child = {child: tuple(edges) for child, edges in grouped.items()}
+        return self._by_child
 
     def parents(self, node_id: str) -> tuple[Edge, ...]:
         """Edges from `node_id` to what it was made from, in a stable order."""
-        return tuple(e for e in self.edges if e.child == node_id)
+        return self.by_child.get(node_id, ())
+
+    def _replace(self, **changes: Any) -> "Lineage":
+        fields = {"root": self.root, "nodes": self.nodes, "edges": self.edges,
+                  "notes": self.notes, **changes}  # fmt: skip
+        return Lineage(**fields)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lineage):
+            return NotImplemented
+        return (self.root, dict(self.nodes), self.edges, self.notes) == (
+            other.root, dict(other.nodes), other.edges, other.notes)  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Lineage(root={self.root!r}, nodes={len(self.nodes)}, edges={len(self.edges)})"
 
 
 class Status(IntEnum):
@@ -278,13 +323,37 @@ class Obligation(NamedTuple):
     reference: str | None = None
 
 
+class TargetKind(StrEnum):
+    """What a command-line target names."""
+
+    HUB_ID = "hub-id"
+    CARD = "card"
+    CONFIG = "config"
+    MERGE_CONFIG = "merge-config"
+    FOLDER = "folder"
+    GGUF = "gguf"
+    OLLAMA = "ollama"
+
+
 class Subject(NamedTuple):
     """What the user asked about, as given and as understood."""
 
     target: str
-    kind: str
-    """hub-id, card, config, merge-config, folder, gguf, ollama."""
+    kind: TargetKind
     node_id: str
+
+
+class LicenseInfo(NamedTuple):
+    """What the knowledge base that judged a result says about a license id the result uses:
+    reports describe licenses from this, never from a knowledge base of their own."""
+
+    id: str
+    name: str
+    kind: str
+    """license, terms-of-service or family."""
+    urls: tuple[str, ...]
+    """Where its text is published (else where it is described)."""
+    summary: str | None
 
 
 class CheckResult(NamedTuple):
@@ -301,3 +370,18 @@ class CheckResult(NamedTuple):
     obligations: tuple[Obligation, ...] = ()
     policy: str | None = None
     """The policy file the gate and the deployment were judged by."""
+    licenses: tuple[LicenseInfo, ...] = ()
+    """Every license id the result names that the knowledge base describes, sorted by id."""
+
+
+# ASCII only (re.ASCII): the Hub's ids are, and a look-alike letter from another script must
+# never pass for a known id.
+_HUB_ID = re.compile(
+    r"^(?=.{1,200}$)[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)?$",
+    re.ASCII,
+)
+
+
+def is_hub_id(text: str) -> bool:
+    """Whether `text` has the shape of a Hugging Face repo id (`name` or `org/name`)."""
+    return bool(_HUB_ID.match(text)) and ".." not in text and "--" not in text

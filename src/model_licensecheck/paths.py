@@ -8,10 +8,7 @@ write many files off that path (YAML validation, local targets, reports) use `pa
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TypeAlias
 
 StrPath: TypeAlias = str | os.PathLike[str]
@@ -120,20 +117,3 @@ def write_atomic(path: StrPath, data: str | bytes, *, private: bool = False) -> 
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a burst of allocation that makes no cycles.
-
-    Judging or rendering a large lineage allocates millions of small immutable objects; each
-    full collection then walks the whole heap again, which made time grow faster than the
-    graph. Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .errors import YamlError
+
 if TYPE_CHECKING:
     import yaml
-
-
-class YamlError(ValueError):
-    """The text is not YAML we accept; the message names the line."""
 
 
 class LineDict(dict[str, Any]):

@@ -227,7 +227,8 @@ def _rel(path: str, root: str) -> str:
 
 
 def _read(path: str, root: str, problems: list[Problem]) -> object:
-    from ..yamlio import YamlError, load
+    from ..errors import YamlError
+    from ..yamlio import load
 
     try:
         with open(path, encoding="utf-8") as handle:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..model import CheckResult, Node, UnresolvedNode
+from ..model import CheckResult, Node, UnresolvedNode, is_hub_id
 
 
 def created_at() -> datetime:
@@ -39,8 +39,6 @@ def node_url(node: Node | UnresolvedNode) -> str | None:
     """Where the artifact lives, when it is a Hub repo or has a recorded source."""
     if isinstance(node, Node) and node.sources:
         return node.sources[0]
-    from ..resolve.interface import is_hub_id
-
     # Local targets (a card, config or folder) are named by their path: no Hub address.
     if is_hub_id(node.id) and "/" in node.id and not os.path.exists(node.id):
         prefix = "datasets/" if node.kind.value == "dataset" else ""

@@ -258,14 +258,12 @@ def to_bom(results: Sequence[CheckResult]) -> Bom:
     dependencies: list[Dependency] = []
     done: set[str] = set()
     for result in results:
-        parents: dict[str, list[str]] = {}
-        for e in result.lineage.edges:
-            parents.setdefault(e.child, []).append(e.parent)
-        for child in sorted(parents):
+        for child, edges in sorted(result.lineage.by_child.items()):
             if child in done or child not in refs:
                 continue
             done.add(child)
-            deps = [Dependency(refs[p]) for p in sorted(set(parents[child])) if p in refs]
+            parents = {e.parent for e in edges}
+            deps = [Dependency(refs[p]) for p in sorted(parents) if p in refs]
             dependencies.append(Dependency(refs[child], deps))
     version = results[0].tool_version if results else None
     tool = Component(type=ComponentType.APPLICATION, name=PREFIX, version=version)

@@ -6,7 +6,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
-from ..paths import gc_paused
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -86,8 +85,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def to_dict(result: CheckResult) -> dict[str, Any]:
     """The report of one result as plain data, keys in a fixed order, lists sorted."""
-    with gc_paused():
-        return _to_dict(result)
+    return _to_dict(result)
 
 
 def _to_dict(result: CheckResult) -> dict[str, Any]:
@@ -98,7 +96,7 @@ def _to_dict(result: CheckResult) -> dict[str, Any]:
         "tool": {"name": "model-licensecheck", "version": result.tool_version},
         "subject": {
             "target": result.subject.target,
-            "kind": result.subject.kind,
+            "kind": result.subject.kind.value,
             "id": result.subject.node_id,
         },
         "verdict": {
@@ -161,8 +159,7 @@ def dumps(data: object) -> str:
     on a 100,000-node lineage is hundreds of megabytes, which the indenting encoder (pure
     Python) writes several times slower.
     """
-    with gc_paused():
-        return _pretty(data, 0) + "\n"
+    return _pretty(data, 0) + "\n"
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode

@@ -10,7 +10,7 @@ from spdx_python_model import v3_0_1 as spdx3
 
 from ..model import CheckResult, NodeKind, Relation, UnresolvedNode
 from .common import created_at, node_url
-from .spdx2 import (
+from .spdxcommon import (
     NAMESPACE_PREFIX,
     TOOL_NAME,
     Merged,
@@ -144,7 +144,7 @@ class _Spdx3Builder:
     def license_text(self, ref: str, license_id: str) -> str:
         """The IRI of the SimpleLicensingText describing a LicenseRef (made once)."""
         if ref not in self.texts:
-            info = license_text(ref, license_id)
+            info = license_text(ref, license_id, self.merged.licenses)
             self.texts[ref] = self.add(
                 spdx3.simplelicensing_SimpleLicensingText(
                     spdxId=self.iri("license-text/" + ref),

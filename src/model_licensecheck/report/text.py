@@ -104,9 +104,7 @@ class TextReporter:
 
     def _tree(self, result: CheckResult) -> list[str]:
         lineage = result.lineage
-        by_child: dict[str, list[Edge]] = {}
-        for e in lineage.edges:
-            by_child.setdefault(e.child, []).append(e)
+        by_child = lineage.by_child
         shown: set[str] = set()
         out: list[str] = []
 
@@ -124,8 +122,8 @@ class TextReporter:
         shown.add(lineage.root)
         # Iterative depth-first drawing; a shared ancestor is drawn once, then referred to.
         stack: list[tuple[Edge, str, bool]] = [
-            (e, "  ", i == len(by_child.get(lineage.root, [])) - 1)
-            for i, e in enumerate(by_child.get(lineage.root, []))
+            (e, "  ", i == len(by_child.get(lineage.root, ())) - 1)
+            for i, e in enumerate(by_child.get(lineage.root, ()))
         ][::-1]
         while stack:
             edge, prefix, last = stack.pop()
@@ -136,7 +134,7 @@ class TextReporter:
             if seen:
                 continue
             shown.add(edge.parent)
-            children = by_child.get(edge.parent, [])
+            children = by_child.get(edge.parent, ())
             child_prefix = prefix + ("   " if last else "│  ")
             for i in range(len(children) - 1, -1, -1):
                 stack.append((children[i], child_prefix, i == len(children) - 1))

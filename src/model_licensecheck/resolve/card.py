@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import InputError
+from ..errors import InputError, YamlError
 from ..kb.loader import tokens
 from ..kb.schema import strictness
 from ..model import (
@@ -18,7 +18,7 @@ from ..model import (
     Status,
     UnknownLicense,
 )
-from ..yamlio import LineDict, YamlError, load
+from ..yamlio import LineDict, load
 from .interface import EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import normalize
 from .prose import find_mentions, license_statements, rank, sentences, stricter

@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, YamlError
 from ..model import Confidence, Evidence, NodeKind, Relation, SourceKind
-from ..yamlio import YamlError, load
+from ..yamlio import load
 from .interface import EdgeClaim, is_hub_id
 
 MERGE_KEYS = frozenset({"merge_method", "slices", "models"})

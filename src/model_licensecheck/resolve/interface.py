@@ -1,9 +1,9 @@
 """What every fact source hands the resolver: raw claims about one artifact, with evidence."""
 
-import re
 from typing import NamedTuple, Protocol
 
 from ..model import Evidence, NodeKind, Relation
+from ..model import is_hub_id as is_hub_id  # re-exported: the resolve stage asks it often
 
 
 class LicenseClaim(NamedTuple):
@@ -100,16 +100,3 @@ def parent_kind(relation: Relation) -> NodeKind:
     if relation is Relation.GENERATED_BY:
         return NodeKind.SERVICE
     return NodeKind.MODEL
-
-
-# ASCII only (re.ASCII): the Hub's ids are, and a look-alike letter from another script must
-# never pass for a known id.
-_HUB_ID = re.compile(
-    r"^(?=.{1,200}$)[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)?$",
-    re.ASCII,
-)
-
-
-def is_hub_id(text: str) -> bool:
-    """Whether `text` has the shape of a Hugging Face repo id (`name` or `org/name`)."""
-    return bool(_HUB_ID.match(text)) and ".." not in text and "--" not in text

@@ -1,11 +1,11 @@
 """The user's own input: tell a Hub id from a card, config or folder, and read local files."""
 
 import os
-from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
 from ..model import Evidence, NodeKind, Relation, SourceKind
+from ..model import TargetKind as TargetKind  # re-exported: targets are classified here
 from .interface import ArtifactFacts, EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import LICENSE_FILES
 
@@ -17,18 +17,6 @@ if TYPE_CHECKING:
 CARD_NAMES = ("README.md", "readme.md", "README.MD")
 MERGE_NAMES = ("mergekit_config.yml", "mergekit_config.yaml", "merge_config.yml",
                "merge_config.yaml")  # fmt: skip
-
-
-class TargetKind(StrEnum):
-    """What a command-line target names."""
-
-    HUB_ID = "hub-id"
-    CARD = "card"
-    CONFIG = "config"
-    MERGE_CONFIG = "merge-config"
-    FOLDER = "folder"
-    GGUF = "gguf"
-    OLLAMA = "ollama"
 
 
 class Target(NamedTuple):

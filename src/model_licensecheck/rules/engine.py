@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.schema import strictness
 from ..model import (
+    UNKNOWN_LICENSE,
     WEIGHT_RELATIONS,
     AnyNode,
     Condition,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from ..kb.schema import LicenseEntry
     from .schema import Rule
 
-UNKNOWN_LICENSE = "unknown"
 """The concluded-license marker for a license that could not be determined."""
 
 UNCONFIRMED_RULE = "builtin-unconfirmed-ancestor"
@@ -169,10 +169,7 @@ def _finding(
 def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> Evaluation:
     """Run every rule over the lineage; findings are sorted, worst first."""
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
-    edges_by_child: dict[str, list[Edge]] = {}
-    for edge in lineage.edges:
-        edges_by_child.setdefault(edge.child, []).append(edge)
-    inherited = inherit_licenses(lineage, entries, edges_by_child)
+    inherited = inherit_licenses(lineage, entries, lineage.by_child)
     for node_id, (_, entry) in inherited.items():
         entries[node_id] = entry
     conflicted = _declared_conflicts(lineage, entries, kb)
@@ -265,7 +262,7 @@ def _unconfirmed(
 def inherit_licenses(
     lineage: Lineage,
     entries: "Mapping[str, LicenseEntry | None]",
-    by_child: Mapping[str, list[Edge]],
+    by_child: Mapping[str, Sequence[Edge]],
 ) -> dict[str, tuple[str, "LicenseEntry"]]:
     """Models that carry their parent's license (DESIGN §4): a node read completely that
     declares no license at all, whose only weight parent is a `quantized` one (a quantization,
@@ -348,7 +345,7 @@ def _conflicts(
     lineage: Lineage,
     entries: "Mapping[str, LicenseEntry | None]",
     walk: Callable[[PathPattern, str], dict[str, tuple[Edge, ...]]],
-    by_child: Mapping[str, list[Edge]],
+    by_child: Mapping[str, Sequence[Edge]],
 ) -> list[Finding]:
     """A model whose declared license is less strict than an ancestor its rule path reaches.
 
@@ -386,7 +383,7 @@ def _conflicts(
 def _concluded(
     lineage: Lineage,
     entries: "Mapping[str, LicenseEntry | None]",
-    by_child: Mapping[str, list[Edge]],
+    by_child: Mapping[str, Sequence[Edge]],
 ) -> dict[str, tuple[str, ...]]:
     """Per node, the licenses whose terms reach it: its own, its weight ancestors', and those
     of training data that forbid commercial use (DESIGN §5's default propagation)."""

@@ -6,7 +6,7 @@ it is never bypassed). The edge is bypassed: the derivative is judged on its own
 everything the upstream was made from (other licensors' weights, training data), never on the
 upstream's license itself."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..kb.schema import strictness
@@ -23,13 +23,11 @@ def bypass_relicensed(
     lineage: Lineage,
     kb: "KnowledgeBase",
     entries: "Mapping[str, LicenseEntry | None]",
-) -> tuple[dict[str, list[Edge]], list[Finding]]:
+) -> tuple[dict[str, Sequence[Edge]], list[Finding]]:
     """Edges by child, with each same-licensor weight edge replaced by the upstream's own
     edges; and an `allowed` finding per bypassed edge so the report shows the relicensing."""
-    by_child: dict[str, list[Edge]] = {}
-    for edge in lineage.edges:
-        by_child.setdefault(edge.child, []).append(edge)
-    out: dict[str, list[Edge]] = {}
+    by_child = lineage.by_child
+    out: dict[str, Sequence[Edge]] = {}
     findings: list[Finding] = []
     for child, edges in by_child.items():
         node = lineage.nodes[child]
@@ -58,7 +56,7 @@ def bypass_relicensed(
                     continue
                 seen.add(parent)
                 findings.append(_finding(lineage, edge, entries, own))
-                stack.extend(e._replace(child=child) for e in reversed(by_child.get(parent, [])))
+                stack.extend(e._replace(child=child) for e in reversed(by_child.get(parent, ())))
             else:
                 kept.append(edge)
         out[child] = kept

@@ -5,11 +5,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import PatternError, YamlError
 from ..kb.schema import CLAUSE_NAMES, COMMERCIAL, COPYLEFT, OUTPUT_TRAINING
 from ..model import NodeKind, Status
 from ..validation import Collector, Fields
-from ..yamlio import YamlError, load
-from .pathpattern import PathPattern, PatternError
+from ..yamlio import load
+from .pathpattern import PathPattern
 from .schema import RULE_TYPES, SCHEMA_VERSION, ConditionTemplate, Rule
 
 # Patterns of validation only, compiled (and cached by `re`) when a YAML file is validated.

@@ -9,9 +9,10 @@ more), `+` (one or more) or `?` (optional). The empty pattern matches only the s
 
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..errors import PatternError
 from ..model import WEIGHT_RELATIONS, Edge, Relation
 
 if TYPE_CHECKING:
@@ -22,10 +23,6 @@ GROUPS: Mapping[str, frozenset[Relation]] = {
     "any": frozenset(Relation),
 }
 _TERM = re.compile(r"^(\{[a-z_|]+\}|[a-z_]+)([*+?]?)$")
-
-
-class PatternError(ValueError):
-    """The pattern text is not valid."""
 
 
 class _Term(NamedTuple):
@@ -100,7 +97,7 @@ class PathPattern(NamedTuple):
         return len(self.terms) in states
 
     def walk(
-        self, root: str, edges_by_child: Mapping[str, list[Edge]], via: Relation | None = None
+        self, root: str, edges_by_child: Mapping[str, Sequence[Edge]], via: Relation | None = None
     ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from `root` by a matching path, with its shortest such path.
         With `via`, the walk starts as if `root` had been reached through an edge of `via`."""
@@ -110,7 +107,7 @@ class PathPattern(NamedTuple):
     def walk_from(
         self,
         starts: Iterable[str],
-        edges_by_child: Mapping[str, list[Edge]],
+        edges_by_child: Mapping[str, Sequence[Edge]],
         via: Relation | None = None,
     ) -> dict[str, tuple[str, tuple[Edge, ...]]]:
         """Breadth-first over (node, pattern state) from several starts at once: every node a

@@ -37,23 +37,48 @@ class Rule(NamedTuple):
     file: str
 
 
-STANCES = {
-    "share_alike_data_reaches_weights": "share-alike-data.yaml",
-    "generator_output_prohibitions_bind": "generator-prohibitions.yaml",
+class StanceFiles(NamedTuple):
+    """The shipped rule file (in `rules/stances/`) each value of a policy stance loads."""
+
+    default: bool
+    when_true: str | None
+    when_false: str | None = None
+
+
+STANCES: Mapping[str, StanceFiles] = {
+    "share_alike_data_reaches_weights": StanceFiles(False, "share-alike-data.yaml"),
+    "service_terms_bind_downstream": StanceFiles(
+        True, "service-terms-bind.yaml", "service-terms-set-aside.yaml"
+    ),
+    "quantization_is_derivative": StanceFiles(True, "quantization-derivative.yaml"),
+    "generator_output_prohibitions_bind": StanceFiles(False, "generator-prohibitions.yaml"),
 }
-"""Policy stances that add a shipped rule file from `rules/stances/` when switched on."""
+"""Policy stances (DESIGN §5) are rule files, not code: each value adds its file, if any."""
 
 
-def load_rules(extra_dirs: Sequence[StrPath] = (), stances: Sequence[str] = ()) -> tuple[Rule, ...]:
-    """The shipped rules, the stance files asked for, and the rules in `extra_dirs`, from their
-    compiled files (compiled.py); raise with every problem of every file."""
+def stance_files(stances: Mapping[str, bool]) -> list[str]:
+    """The stance files to load for these stance values (a stance not given: its default)."""
+    out = []
+    for name, files in STANCES.items():
+        chosen = files.when_true if stances.get(name, files.default) else files.when_false
+        if chosen is not None:
+            out.append(chosen)
+    return out
+
+
+def load_rules(
+    extra_dirs: Sequence[StrPath] = (), stances: Mapping[str, bool] | None = None
+) -> tuple[Rule, ...]:
+    """The shipped rules, the stance files for these stance values (each stance not given at
+    its default), and the rules in `extra_dirs`, from their compiled files (compiled.py); raise
+    with every problem of every file."""
     from ..compiled import open_rules_folder, open_shipped, rule_files
 
     shipped = open_shipped()
-    stance_files = dict(rule_files(shipped, "stances"))
+    compiled_stances = dict(rule_files(shipped, "stances"))
     batches: list[tuple[str, list[tuple[str, list[Any]]]]] = [
         ("rules", rule_files(shipped, "rules")),
-        ("rules/stances", [(STANCES[s], stance_files[STANCES[s]]) for s in stances]),
+        ("rules/stances", [(f, compiled_stances[f]) for f in stance_files(stances or {})]),
     ]
     problems: list[Problem] = []
     for d in extra_dirs:

@@ -17,7 +17,7 @@ from ..rules.engine import INHERITED_RULE, condition_key, render_path
 from ..rules.pathpattern import PathPattern
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
 FAIL_CLOSED_RULE = "builtin-fail-closed"
 INCOMPLETE_RULE = "builtin-incomplete"
@@ -31,9 +31,7 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
     The shipped rules already say `unknown` for a weight ancestor whose license is unknown; a
     user's rules folder cannot remove that, but this guard does not depend on any rule file.
     """
-    by_child: dict[str, list[Edge]] = {}
-    for e in lineage.edges:
-        by_child.setdefault(e.child, []).append(e)
+    by_child = lineage.by_child
     covered = {f.ancestor for f in findings if f.status >= Status.UNKNOWN}
     # A copy that declares no license and carries its parent's (DESIGN §4): the engine's own
     # finding says so, and no rule file can make one (`builtin-` ids are reserved).
@@ -57,7 +55,7 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def _incomplete(lineage: Lineage, by_child: dict[str, list[Edge]]) -> list[Finding]:
+def _incomplete(lineage: Lineage, by_child: Mapping[str, Sequence[Edge]]) -> list[Finding]:
     """A node that was not read completely (DESIGN §2) cannot support `allowed`, whatever its
     kind and however it reaches the subject: what could not be read might have said anything."""
     out: list[Finding] = []

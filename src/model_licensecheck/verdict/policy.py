@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ..errors import Problem, ValidationError
+from ..errors import PolicyError, Problem
 from ..kb.loader import KnowledgeBase
-from ..model import Condition, Finding, GateResult, Lineage, Relation, Status
+from ..model import Condition, Finding, GateResult, Lineage, Status
 from ..paths import StrPath
 
 SCHEMA_VERSION = 1
@@ -17,13 +17,6 @@ DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.PROHIBITED, Status.UNKNOW
 
 # Obligations that only bind when the weights (or a derivative) are handed to others.
 _DISTRIBUTION_ONLY = frozenset({"attribution", "share-alike", "copyleft", "no-derivatives"})
-
-
-class PolicyError(ValidationError):
-    """The policy file is invalid."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("policy file", problems)
 
 
 class Deployment(NamedTuple):
@@ -37,7 +30,8 @@ class Deployment(NamedTuple):
 
 
 class Stance(NamedTuple):
-    """Legal readings where reasonable people differ; defaults follow DESIGN §5."""
+    """Legal readings where reasonable people differ; defaults follow DESIGN §5. Each value
+    selects shipped rule files (rules/schema.py's STANCES): no stance is code."""
 
     share_alike_data_reaches_weights: bool = False
     service_terms_bind_downstream: bool = True
@@ -79,8 +73,9 @@ class Policy(NamedTuple):
 
 def load_policy(path: StrPath, kb: KnowledgeBase | None = None) -> Policy:
     """Read and validate a policy file; raise with every problem, each with its field."""
+    from ..errors import YamlError
     from ..validation import Collector
-    from ..yamlio import YamlError, load
+    from ..yamlio import load
     from .policyfile import parse_policy
 
     c = Collector(str(path))
@@ -127,11 +122,6 @@ def apply_deployment(
             if new_status is Status.PROHIBITED:
                 status = Status.PROHIBITED
                 kept.append(cond)
-        if (not stance.quantization_is_derivative and f.rule_id == "weights-no-derivatives"
-                and f.path and all(e.relation is Relation.QUANTIZED for e in f.path)):  # fmt: skip
-            notes.append(f"policy: a quantization is not a derivative; {f.ancestor}'s "
-                         "no-derivatives term does not apply")  # fmt: skip
-            continue
         if status is Status.CONDITIONAL and not kept:
             status = Status.ALLOWED
         if status is f.status and len(kept) == len(f.conditions):
@@ -170,8 +160,6 @@ def _judge_condition(
             return Status.PROHIBITED, (f"the release name {dep.release_name!r} does not start "
                                        f"with {cond.value!r} as the license requires")  # fmt: skip
         return None  # the prefix is met; the display requirement stays an obligation
-    if cond.id == "service-terms" and not stance.service_terms_bind_downstream:
-        return Status.ALLOWED, "service terms on generated data are taken not to bind downstream"
     if dep.distribution in ("internal", "hosted-service") and cond.id in _DISTRIBUTION_ONLY:
         entry = kb.licenses.get(f.license_id or "")
         network = entry is not None and entry.clauses.copyleft == "network"
