@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -57,3 +58,55 @@ def test_several_formats_need_a_folder() -> None:
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json", "--format", "sarif")
     assert result.exit_code == 2
     assert "-o DIR" in result.stderr
+
+
+def test_the_streamed_json_report_is_the_report(results: list[CheckResult]) -> None:
+    """The CLI writes the JSON report in pieces, built while written (bounded memory on large
+    lineages); the pieces spell the same document as the whole one, one record per line."""
+    from model_licensecheck.report.common import content_id
+    from model_licensecheck.report.jsonreport import (
+        JsonReporter,
+        dumps,
+        iter_dumps,
+        to_dict,
+        to_stream,
+    )
+
+    for result in results:
+        whole = dumps(to_dict(result))
+        assert "".join(iter_dumps(to_stream(result))) == whole
+        assert json.loads(whole) == json.loads(json.dumps(to_dict(result)))
+        lines = whole.splitlines()
+        nodes = json.loads(whole)["lineage"]["nodes"]
+        for node in nodes:  # each node on a line of its own, whole
+            assert json.dumps(node, ensure_ascii=False, separators=(", ", ": ")) in {
+                line.strip().rstrip(",") for line in lines
+            }
+    several = JsonReporter().render(results[:3])
+    assert "".join(JsonReporter().stream(results[:3])) == several
+    assert [r["subject"]["target"] for r in json.loads(several)] == list(TARGETS[:3])
+    # The content id hashes the canonical spelling piece by piece: the same digest as the
+    # whole canonical document would give.
+    import hashlib
+
+    canonical = json.dumps([to_dict(r) for r in results], sort_keys=True, separators=(",", ":"))
+    assert content_id(results) == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def test_a_streamed_report_builds_records_only_as_they_are_written(
+    results: list[CheckResult],
+) -> None:
+    from model_licensecheck.report.jsonreport import Stream, iter_dumps, to_stream
+
+    data = to_stream(results[1])
+    assert isinstance(data["findings"], Stream)
+    assert isinstance(data["lineage"]["nodes"], Stream)
+    pieces = iter_dumps(data)
+    head = "".join(next(pieces) for _ in range(5))
+    assert head.startswith('{\n  "schema_version"')
+    # Nothing of the findings was built yet: they are made when the writer reaches them.
+    findings = iter(data["findings"])
+    assert inspect.getgeneratorstate(findings) == inspect.GEN_CREATED  # type: ignore[arg-type]
+    rest = "".join(pieces)
+    assert inspect.getgeneratorstate(findings) == inspect.GEN_CLOSED  # type: ignore[arg-type]
+    assert '"rule_id"' in rest

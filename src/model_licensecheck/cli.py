@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -243,17 +243,19 @@ def emit(
     use_color = color if color is not None else (output is None and sys.stdout.isatty()
                                                  and "NO_COLOR" not in os.environ)  # fmt: skip
     for fmt in chosen:
+        body: str | Iterator[str]
         if fmt is Format.JSON:  # the JSON report also lists the targets that failed
-            from .report.jsonreport import dumps
+            from .report.jsonreport import iter_dumps
 
-            body = dumps(json_data())
+            body = iter_dumps(json_data())  # streamed: built while it is written
         elif fmt is Format.TEXT and text is not None:
             body = text
         else:
             body = reporter(fmt, color=use_color and fmt is Format.TEXT).render(results)
         path = output / f"licensecheck{fmt.extension}" if len(chosen) > 1 and output else output
         if path is None:
-            click.echo(body, nl=False, color=use_color)
+            for piece in [body] if isinstance(body, str) else body:
+                click.echo(piece, nl=False, color=use_color)
             continue
         try:
             write_atomic(path, body)
@@ -284,12 +286,12 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
             worst = max(worst, ExitCode.GATE_FAILED)
 
     def json_data() -> Any:
-        from .report.jsonreport import error_dict, to_dict
+        from .report.jsonreport import error_dict, to_stream
 
         rendered = [
             error_dict(target, int(o.exit_code), o.one_line())
             if isinstance(o, LicensecheckError)
-            else to_dict(o)
+            else to_stream(o)
             for target, o in zip(targets, outcomes, strict=True)
         ]
         return rendered if len(targets) > 1 else rendered[0]

@@ -9,6 +9,7 @@ write many files off that path (YAML validation, local targets, reports) use `pa
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TypeAlias
 
 StrPath: TypeAlias = str | os.PathLike[str]
@@ -86,10 +87,13 @@ def fingerprint(parts: list[str]) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
-def write_atomic(path: StrPath, data: str | bytes, *, private: bool = False) -> None:
-    """Write `data` (text as UTF-8) to `path` through a temporary file in the same folder, made
-    first if need be: a reader sees the old file or the new one, never half of one. Every
-    report, index and cache file is written this way.
+def write_atomic(
+    path: StrPath, data: str | bytes | Iterable[str], *, private: bool = False
+) -> None:
+    """Write `data` (text as UTF-8; or text in pieces, written as they come, for reports too
+    large to hold) to `path` through a temporary file in the same folder, made first if need
+    be: a reader sees the old file or the new one, never half of one. Every report, index and
+    cache file is written this way.
 
     The file gets the permissions `open()` would give a new file (0666 less the umask): a
     report the user asked for is theirs to share. `private=True` makes it 0600 (caches).
@@ -111,7 +115,11 @@ def write_atomic(path: StrPath, data: str | bytes, *, private: bool = False) -> 
         raise FileExistsError(f"no free temporary name beside {path}")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
+            if isinstance(data, str | bytes):
+                handle.write(data.encode() if isinstance(data, str) else data)
+            else:
+                for piece in data:
+                    handle.write(piece.encode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

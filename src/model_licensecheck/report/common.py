@@ -21,13 +21,14 @@ def created_at() -> datetime:
 
 def content_id(results: Sequence[CheckResult]) -> str:
     """A short hash of what the results say (not of when they were made): stable across runs."""
-    import json
+    from .jsonreport import Stream, iter_canonical, to_stream
 
-    from .jsonreport import to_dict
-
-    # A canonical encoding, so that the id depends on what the report says, not on its layout.
-    payload = json.dumps([to_dict(r) for r in results], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    # A canonical encoding, so that the id depends on what the report says, not on its layout;
+    # hashed piece by piece, never held whole.
+    digest = hashlib.sha256()
+    for piece in iter_canonical(Stream(to_stream(r) for r in results)):
+        digest.update(piece.encode())
+    return digest.hexdigest()[:16]
 
 
 def slug(text: str) -> str:

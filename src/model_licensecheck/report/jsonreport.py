@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
@@ -83,12 +84,34 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+class Records(list[Any]):
+    """A list the report writes one item per line (nodes, edges, obligations, findings)."""
+
+
+class Stream:
+    """Records built while they are written, never held whole: a report on a lineage of a
+    million nodes is streamed to its file. Iterable once."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+
 def to_dict(result: CheckResult) -> dict[str, Any]:
     """The report of one result as plain data, keys in a fixed order, lists sorted."""
-    return _to_dict(result)
+    return _to_dict(result, Records)
 
 
-def _to_dict(result: CheckResult) -> dict[str, Any]:
+def to_stream(result: CheckResult) -> dict[str, Any]:
+    """The same report with its long lists as `Stream`s: for `iter_dumps` and `content_id`."""
+    return _to_dict(result, Stream)
+
+
+def _to_dict(result: CheckResult, records: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
     v = result.verdict
     lineage = result.lineage
     return {
@@ -112,7 +135,7 @@ def _to_dict(result: CheckResult) -> dict[str, Any]:
             "notes": list(result.gate.notes),
         },
         "policy": result.policy,
-        "obligations": [
+        "obligations": records(
             {
                 "condition": o.condition,
                 "action": o.action,
@@ -121,16 +144,16 @@ def _to_dict(result: CheckResult) -> dict[str, Any]:
                 "reference": o.reference,
             }
             for o in result.obligations
-        ],
+        ),
         "lineage": {
             "root": lineage.root,
-            "nodes": [
-                _node(n, result.concluded.get(n.id, ())) for _, n in sorted(lineage.nodes.items())
-            ],
-            "edges": [_edge(e) for e in lineage.edges],
+            "nodes": records(
+                _node(lineage.nodes[k], result.concluded.get(k, ())) for k in sorted(lineage.nodes)
+            ),
+            "edges": records(_edge(e) for e in lineage.edges),
             "notes": list(lineage.notes),
         },
-        "findings": [_finding(f) for f in result.findings],
+        "findings": records(_finding(f) for f in result.findings),
     }
 
 
@@ -148,29 +171,82 @@ class JsonReporter:
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """Indented JSON with a trailing newline."""
-        return dumps([to_dict(r) for r in results] if len(results) != 1 else to_dict(results[0]))
+        return "".join(self.stream(results))
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The same text in pieces, built while it is written."""
+        if len(results) == 1:
+            return iter_dumps(to_stream(results[0]))
+        return iter_dumps([to_stream(r) for r in results])
 
 
 def dumps(data: object) -> str:
-    """The project's JSON spelling: the top two levels indented by two spaces, and each item
-    below them (a node, an edge, a finding) on one line; UTF-8 kept; newline at the end.
+    """The project's JSON spelling (see `iter_dumps`) as one string."""
+    return "".join(iter_dumps(data))
 
-    One item per line reads well, diffs well, and lets the C encoder write the bulk: a report
-    on a 100,000-node lineage is hundreds of megabytes, which the indenting encoder (pure
-    Python) writes several times slower.
+
+def iter_dumps(data: object) -> Iterator[str]:
+    """The project's JSON spelling, in pieces: the top two levels of objects indented by two
+    spaces (and any object that holds a `Stream`), each record of a `Records` or `Stream`
+    list (a node, an edge, a finding) on one line, everything below compact; UTF-8 kept; newline at the end. A top-level list puts
+    each item on its own lines.
+
+    One record per line reads well, diffs well, and lets the C encoder write the bulk; built
+    piece by piece, a report on a lineage of any size is written in bounded memory.
     """
-    return _pretty(data, 0) + "\n"
+    yield from _pretty(data, 0)
+    yield "\n"
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
-def _pretty(data: object, level: int) -> str:
+def _pretty(data: object, level: int) -> Iterator[str]:
     pad = "  " * (level + 1)
-    if level < 2 and isinstance(data, dict) and data:
-        items = (f"{pad}{_COMPACT(str(k))}: {_pretty(v, level + 1)}" for k, v in data.items())
-        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
-    if level < 2 and isinstance(data, list) and data:
-        items = (pad + _pretty(v, level + 1) for v in data)
-        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
-    return _COMPACT(data)
+    if isinstance(data, Records | Stream) or (level == 0 and isinstance(data, list)):
+        record = isinstance(data, Records | Stream)
+        opened = False
+        for item in data:
+            yield (",\n" if opened else "[\n") + pad
+            opened = True
+            if record:
+                yield _COMPACT(item)
+            else:
+                yield from _pretty(item, level + 1)
+        yield "\n" + "  " * level + "]" if opened else "[]"
+    elif isinstance(data, dict) and data and (level < 2 or _has_stream(data)):
+        yield "{"
+        for n, (key, value) in enumerate(data.items()):
+            yield ("\n" if n == 0 else ",\n") + pad + _COMPACT(str(key)) + ": "
+            yield from _pretty(value, level + 1)
+        yield "\n" + "  " * level + "}"
+    else:
+        yield _COMPACT(data)
+
+
+def iter_canonical(data: object) -> Iterator[str]:
+    """The same data as `json.dumps(data, sort_keys=True, separators=(",", ":"))` spells it,
+    in pieces (for hashing a report without holding it)."""
+    if isinstance(data, Stream) or (isinstance(data, list) and _has_stream(data)):
+        yield "["
+        for n, item in enumerate(data):
+            if n:
+                yield ","
+            yield from iter_canonical(item)
+        yield "]"
+    elif isinstance(data, dict) and _has_stream(data):
+        yield "{"
+        for n, key in enumerate(sorted(data)):
+            yield ("," if n else "") + _CANONICAL(key) + ":"
+            yield from iter_canonical(data[key])
+        yield "}"
+    else:
+        yield _CANONICAL(data)
+
+
+def _has_stream(data: dict[str, Any] | list[Any]) -> bool:
+    values = data.values() if isinstance(data, dict) else data
+    return any(
+        isinstance(v, Stream) or (isinstance(v, dict | list) and _has_stream(v)) for v in values
+    )
