@@ -188,8 +188,8 @@ def dumps(data: object) -> str:
 def iter_dumps(data: object) -> Iterator[str]:
     """The project's JSON spelling, in pieces: the top two levels of objects indented by two
     spaces (and any object that holds a `Stream`), each record of a `Records` or `Stream`
-    list (a node, an edge, a finding) on one line, everything below compact; UTF-8 kept; newline at the end. A top-level list puts
-    each item on its own lines.
+    list (a node, an edge, a finding) on one line, everything below compact; UTF-8 kept;
+    newline at the end. A top-level list puts each item on its own lines.
 
     One record per line reads well, diffs well, and lets the C encoder write the bulk; built
     piece by piece, a report on a lineage of any size is written in bounded memory.

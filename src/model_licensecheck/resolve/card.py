@@ -1,7 +1,7 @@
 """Read a model card: YAML front matter into raw fields with lines, and the prose after it."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError, YamlError
@@ -21,7 +21,7 @@ from ..model import (
 from ..yamlio import LineDict, load
 from .interface import EdgeClaim, LicenseClaim, is_hub_id
 from .licenses import normalize
-from .prose import find_mentions, license_statements, rank, sentences, stricter
+from .prose import Mention, find_mentions, license_statements, rank, sentences, stricter
 from .prose import generation_cue as _generation_cue
 
 if TYPE_CHECKING:
@@ -338,16 +338,50 @@ def card_claims(
         return Evidence(source, f"{where}:{card.key_lines.get(key, 1)}", quote)
 
     notes: list[str] = []
+    license_claim = _weigh_prose(card, where, kb, _license_claim(card, where, ev), notes)
+    edges = _metadata_edges(card, where, kind, default_base_relation, ev)
+    declared, unexplained, anonymous = _prose_edges(card, child, where, kb, kind, edges, notes)
+    # A mention noted in one sentence and used in another is an ancestor after all.
+    notes = [
+        n for n in notes
+        if not (n.startswith("The card mentions ") and n.split()[3].lower() in declared)
+    ]  # fmt: skip
+    if kind is NodeKind.MODEL:
+        anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
+        _name_lineage(child, kb, edges)
+        edges = _drop_grandparents(edges, kb)
+        # Named with no stated use and not an ancestor either: kept as a `mentioned` edge, so
+        # that one stricter than what applies can hold the verdict (DESIGN §5).
+        named = {_canonical(e.parent, kb).lower() for e in edges}
+        edges += [
+            e for key, e in unexplained.items()
+            if key not in declared and _canonical(e.parent, kb).lower() not in named
+        ]  # fmt: skip
+    return license_claim, edges, notes
+
+
+def _license_claim(
+    card: Card, where: str, ev: Callable[[str, str | None], Evidence]
+) -> LicenseClaim | None:
+    """What the metadata says of the license: `license`, else `license_name` / `license_link`."""
     license_raw, license_quote = _license_field(card, where)
     name = text_field(card, "license_name", where)
     link = text_field(card, "license_link", where)
-    license_claim = None
-    if license_raw is not None or name is not None or link is not None:
-        key = "license" if license_raw is not None else "license_name" if name else "license_link"
-        quote = license_quote or (f"license_name: {name}" if name else f"license_link: {link}")
-        license_claim = LicenseClaim(license_raw, ev(key, quote), name=name, link=link)
-    license_claim = _weigh_prose(card, where, kb, license_claim, notes)
-    edges: list[EdgeClaim] = []
+    if license_raw is None and name is None and link is None:
+        return None
+    key = "license" if license_raw is not None else "license_name" if name else "license_link"
+    quote = license_quote or (f"license_name: {name}" if name else f"license_link: {link}")
+    return LicenseClaim(license_raw, ev(key, quote), name=name, link=link)
+
+
+def _metadata_edges(
+    card: Card,
+    where: str,
+    kind: NodeKind,
+    default_base_relation: Relation | None,
+    ev: Callable[[str, str | None], Evidence],
+) -> list[EdgeClaim]:
+    """The edges the metadata declares: `base_model` (with `base_model_relation`), `datasets`."""
     bases = list_field(card, "base_model", where)
     relation_raw = text_field(card, "base_model_relation", where)
     if relation_raw is not None and relation_raw not in _RELATIONS:
@@ -361,16 +395,30 @@ def card_claims(
         base_relation = default_base_relation
     else:
         base_relation = Relation.MERGE if len(bases) > 1 else Relation.FINETUNE
-    for base in bases:
-        edges.append(
-            EdgeClaim(base, NodeKind.MODEL, base_relation, ev("base_model", f"base_model: {base}"))
-        )
+    edges = [
+        EdgeClaim(base, NodeKind.MODEL, base_relation, ev("base_model", f"base_model: {base}"))
+        for base in bases
+    ]
     data_relation = Relation.DERIVED_FROM if kind is NodeKind.DATASET else None
-    for dataset in list_field(card, "datasets", where):
-        edges.append(
-            EdgeClaim(dataset, NodeKind.DATASET, data_relation,
-                      ev("datasets", f"datasets: {dataset}"))
-        )  # fmt: skip
+    edges += [
+        EdgeClaim(dataset, NodeKind.DATASET, data_relation, ev("datasets", f"datasets: {dataset}"))
+        for dataset in list_field(card, "datasets", where)
+    ]
+    return edges
+
+
+def _prose_edges(
+    card: Card,
+    child: str,
+    where: str,
+    kb: "KnowledgeBase",
+    kind: NodeKind,
+    edges: list[EdgeClaim],
+    notes: list[str],
+) -> tuple[set[str], dict[str, EdgeClaim], int]:
+    """Add to `edges` what the card's prose says `child` was made from, and to `notes` what it
+    names without saying how it was used. Returns the ids declared (lower-cased), the named
+    but unexplained ones, and how many unnamed generated datasets were added."""
     declared = {e.parent.lower() for e in edges}
     metadata_data = [e for e in edges if e.parent_kind is NodeKind.DATASET]
     anonymous = 0
@@ -383,18 +431,11 @@ def card_claims(
             continue
         evidence = Evidence(SourceKind.CARD_TEXT, f"{where}:{m.line}", m.quote,
                             Confidence.INFERRED)  # fmt: skip
-        relation: Relation | None = m.relation
-        if kind is NodeKind.DATASET:
-            # A dataset is not fine-tuned: a model or service it names generated it, and a
-            # dataset it names (with a data cue) is what it was built from.
-            if m.kind is NodeKind.DATASET and relation is not None:
-                relation = Relation.DERIVED_FROM
-            elif m.kind is NodeKind.MODEL:
-                relation = Relation.GENERATED_BY if _generation_cue(m.quote) else None
-            if relation is not None:
-                edges.append(EdgeClaim(m.id, m.kind, relation, evidence))
-                declared.add(m.id.lower())
-                continue
+        relation = _dataset_card_relation(m) if kind is NodeKind.DATASET else m.relation
+        if kind is NodeKind.DATASET and relation is not None:
+            edges.append(EdgeClaim(m.id, m.kind, relation, evidence))
+            declared.add(m.id.lower())
+            continue
         if relation is None:
             if m.unexplained and kind is NodeKind.MODEL:
                 unexplained.setdefault(
@@ -418,27 +459,21 @@ def card_claims(
                 anon_id = f"{child}#generated-data-{anonymous}"
                 edges.append(EdgeClaim(anon_id, NodeKind.DATASET, Relation.TRAINED_ON, evidence))
                 datasets = [edges[-1]]
-            for d in datasets:
-                edges.append(
-                    EdgeClaim(m.id, m.kind, Relation.GENERATED_BY, evidence, child=d.parent)
-                )
+            edges += [
+                EdgeClaim(m.id, m.kind, Relation.GENERATED_BY, evidence, child=d.parent)
+                for d in datasets
+            ]
         else:
             edges.append(EdgeClaim(m.id, m.kind, m.relation, evidence))
         declared.add(m.id.lower())
-    # A mention noted in one sentence and used in another is an ancestor after all.
-    notes = [
-        n for n in notes
-        if not (n.startswith("The card mentions ") and n.split()[3].lower() in declared)
-    ]  # fmt: skip
-    if kind is NodeKind.MODEL:
-        anonymous += _undisclosed_data(card, child, where, edges, notes, anonymous)
-        _name_lineage(child, kb, edges)
-        edges = _drop_grandparents(edges, kb)
-        # Named with no stated use and not an ancestor either: kept as a `mentioned` edge, so
-        # that one stricter than what applies can hold the verdict (DESIGN §5).
-        named = {_canonical(e.parent, kb).lower() for e in edges}
-        edges += [
-            e for key, e in unexplained.items()
-            if key not in declared and _canonical(e.parent, kb).lower() not in named
-        ]  # fmt: skip
-    return license_claim, edges, notes
+    return declared, unexplained, anonymous
+
+
+def _dataset_card_relation(m: Mention) -> Relation | None:
+    """A dataset is not fine-tuned: a model or service it names generated it, and a dataset it
+    names (with a data cue) is what it was built from."""
+    if m.kind is NodeKind.DATASET and m.relation is not None:
+        return Relation.DERIVED_FROM
+    if m.kind is NodeKind.MODEL:
+        return Relation.GENERATED_BY if _generation_cue(m.quote) else None
+    return m.relation
