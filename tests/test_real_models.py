@@ -685,6 +685,8 @@ FAMILIES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("mistralai/Mistral-Large-Instruct-2407", "prohibited", (), "MRL-0.1: research only"),
     ("mistralai/Mixtral-8x22B-Instruct-v0.1", "allowed", (), "Apache-2.0, on its Apache base"),
     ("mistralai/Mixtral-8x22B-v0.1", "allowed", (), "Apache-2.0 open-weight release"),
+    ("mistralai/Mistral-Small-24B-Instruct-2501", "allowed", (), "Apache-2.0 on its Apache base"),
+    ("mistralai/Mistral-Small-24B-Base-2501", "allowed", ("attribution",), "Apache-2.0 base"),
     # -- Falcon 2 and 3: Falcon2-11B's TII Falcon License 2.0 is Apache-based with an acceptable
     # use policy (conditional); Falcon 3's falcon-llm-license text was not read, so its clauses are
     # unknown and the verdict fails closed; Falcon-RW-7B moved to Apache-2.0
