@@ -43,13 +43,14 @@ def artifact(
     aliases: tuple[str, ...] = (),
     pretraining: bool = False,
     licensor: str | None = None,
+    authored_by: str | None = None,
 ) -> ArtifactEntry:
     """A knowledge-base artifact."""
     return ArtifactEntry(
         id=art_id, kind=kind, name=None, also_known_as=(), aliases=aliases,
         license=FactRef(license_id, SRC, 1),
         upstream=tuple(UpstreamFact(u, r, SRC, 1) for u, r in upstream),
-        pretraining=pretraining, authored_by=None, sources=(SRC,), notes=None,
+        pretraining=pretraining, authored_by=authored_by, sources=(SRC,), notes=None,
         file="test.yaml", line=1, licensor=licensor,
     )  # fmt: skip
 

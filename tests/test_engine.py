@@ -296,3 +296,38 @@ def test_relicensing_keeps_what_the_base_was_made_from(shipped_rules: tuple[Rule
     assert Condition("user-cap", "700000000") in verdict.conditions
     unread = judge("lab/v2", shipped_rules, artifact("lab/v2", "mit", upstream=(("lab/gone", FT),)))
     assert unread[0].status is Status.UNKNOWN
+
+
+@pytest.mark.parametrize("authored_by", ["models", "mixed"])
+def test_model_written_data_with_no_named_writer_is_a_condition(
+    shipped_rules: tuple[Rule, ...], authored_by: str
+) -> None:
+    """The knowledge base says models wrote the data but names none: their terms on outputs
+    are unknown, which must not read as "no terms" (DESIGN §5)."""
+    verdict, findings, lineage, _ = judge(
+        "org/ft", shipped_rules,
+        artifact("org/ft", "mit", upstream=(("org/data", TRAINED),)),
+        artifact("org/data", "apache-2.0", kind=D, authored_by=authored_by),
+    )  # fmt: skip
+    assert verdict.status is Status.CONDITIONAL
+    assert Condition("generator-terms-unknown") in verdict.conditions
+    writer = "org/data#unnamed-generator"
+    assert lineage.nodes[writer].kind is S
+    assert any(f.ancestor == writer and f.rule_id == "generator-terms-unknown" for f in findings)
+
+
+def test_human_written_or_attributed_data_has_no_unnamed_writer(
+    shipped_rules: tuple[Rule, ...],
+) -> None:
+    for data in (
+        artifact("org/data", "apache-2.0", kind=D, authored_by="humans"),
+        artifact("org/data", "apache-2.0", kind=D, authored_by="models",
+                 upstream=(("lab/writer", GEN),)),
+    ):  # fmt: skip
+        verdict, _, lineage, _ = judge(
+            "org/ft", shipped_rules,
+            artifact("org/ft", "mit", upstream=(("org/data", TRAINED),)),
+            data, artifact("lab/writer", "apache-2.0"),
+        )  # fmt: skip
+        assert not any(n.endswith("#unnamed-generator") for n in lineage.nodes)
+        assert verdict.status is Status.ALLOWED

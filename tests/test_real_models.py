@@ -280,9 +280,11 @@ CASES: list[object] = [
             "openbmb/UltraFeedback",
         ),
     ),
+    # The Aya Collection is partly machine-translated by models the knowledge base does not
+    # name (an "NLLB model"): their terms on outputs are unknown, a condition to review.
     (
         "CohereForAI__aya-101.md",
-        "allowed",
+        "conditional",
         (
             "google/mt5-xxl",
             "CohereForAI/xP3x",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..model import Evidence, NodeKind, SourceKind
+from ..model import Evidence, NodeKind, Relation, SourceKind
 from .interface import ArtifactFacts, EdgeClaim, Found, LicenseClaim, Lookup, Missing, parent_kind
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
     from ..kb.schema import ArtifactEntry
+
+
+WRITTEN_BY_MODELS = frozenset({"models", "mixed"})
+UNNAMED_GENERATOR_MARK = "#unnamed-generator"
+"""The id suffix of the generator of model-written data the knowledge base does not name."""
 
 
 class KnowledgeBaseSource:
@@ -46,6 +51,22 @@ def facts_of(entry: ArtifactEntry, kb: KnowledgeBase) -> ArtifactFacts:
                 up.relation,
                 Evidence(SourceKind.KNOWLEDGE_BASE, f"{entry.file}:{up.line or entry.line}",
                          reference=up.source),
+            )
+        )  # fmt: skip
+    if (
+        entry.kind is NodeKind.DATASET
+        and entry.authored_by in WRITTEN_BY_MODELS
+        and not any(up.relation is Relation.GENERATED_BY for up in entry.upstream)
+    ):
+        # Model-written data whose writers are not recorded: their terms on outputs are not
+        # known, which must not read as "no terms" (generator-terms-unknown, DESIGN §5).
+        edges.append(
+            EdgeClaim(
+                entry.id + UNNAMED_GENERATOR_MARK,
+                NodeKind.SERVICE,
+                Relation.GENERATED_BY,
+                Evidence(SourceKind.KNOWLEDGE_BASE, f"{entry.file}:{entry.line}",
+                         quote=f"authored_by: {entry.authored_by}"),
             )
         )  # fmt: skip
     return ArtifactFacts(

@@ -25,6 +25,7 @@ from ..model import (
 )
 from ..safetext import escape_controls
 from .interface import ArtifactFacts, EdgeClaim, FactSource, Failed, Found, Lookup, Missing
+from .kbsource import UNNAMED_GENERATOR_MARK
 from .licenses import normalize
 
 if TYPE_CHECKING:
@@ -367,6 +368,13 @@ class _Walk:
                 UnknownLicense("the card does not name this data, only what generated "
                                "it, so its license is not known"),
                 name="unnamed generated data",
+            )  # fmt: skip
+        elif ident.endswith(UNNAMED_GENERATOR_MARK):
+            self.nodes[ident] = Node(
+                ident, NodeKind.SERVICE,
+                UnknownLicense("the knowledge base records this data as written by models it "
+                               "does not name, so their terms on outputs are not known"),
+                name="unnamed generating models",
             )  # fmt: skip
         elif r.deadline is not None and time.monotonic() >= r.deadline:
             self.nodes[ident] = UnresolvedNode(
