@@ -305,3 +305,33 @@ def test_write_atomic_replaces_whole_or_leaves_nothing_behind(tmp_path: Path) ->
         write_atomic(blocked, "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "new"]
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["report.json"]
+
+
+def test_a_project_name_the_knowledge_base_knows_is_checked_as_its_id() -> None:
+    result = run("Mistral NeMo", "--offline", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["subject"]["id"] == "mistralai/Mistral-Nemo-Base-2407"
+    near = run("Mistral Nemx", "--offline")
+    assert near.exit_code == 2
+    assert "did you mean mistralai/Mistral-Nemo-Base-2407" in near.stderr
+
+
+def test_a_reader_that_goes_away_is_not_a_bug() -> None:
+    """`licensecheck db show X | head`: the pipe closes early; exit 141 as SIGPIPE would
+    (never 0, never 70), nothing on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "model_licensecheck", "db", "show",
+             "mistralai/Mistral-7B-v0.1"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "internal error" not in done.stderr

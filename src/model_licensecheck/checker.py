@@ -150,7 +150,13 @@ class Checker:
             try:
                 parsed.append((i, classify(text)))
             except LicensecheckError as exc:
-                out[i] = exc
+                # A project's name as people write it ("Mistral NeMo"), known to the knowledge
+                # base as an alias, is checked as the id it names.
+                known = self.kb.artifact(text.strip()) if "/" not in text else None
+                if known is not None:
+                    parsed.append((i, Target(known.id, TargetKind.HUB_ID)))
+                else:
+                    out[i] = self._with_suggestions(exc, text.strip())
         self._pin_written_revisions([t for _, t in parsed])
         roots: list[tuple[int, Target, ArtifactFacts | str]] = []
         for i, target in parsed:
@@ -249,6 +255,13 @@ class Checker:
             for source in self.sources:
                 if isinstance(source, HubSource):
                     source.revisions.update(pins)
+
+    def _with_suggestions(self, error: LicensecheckError, text: str) -> LicensecheckError:
+        """A target that is no path nor id, with close names from the knowledge base if any."""
+        from .kb.query import did_you_mean
+
+        hint = did_you_mean(self.kb, text) if isinstance(error, InputError) else ""
+        return InputError(f"{error}{hint}") if hint else error
 
     def _root_error(self, target: str, result: Lookup) -> LicensecheckError:
         if isinstance(result, Failed) and result.crash:

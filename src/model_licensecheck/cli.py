@@ -51,6 +51,13 @@ class _DefaultGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            # The reader went away (`licensecheck db show X | head`): not a bug. Stop writing,
+            # and exit as a process killed by SIGPIPE would (128 + 13), never 0, so a gate
+            # read through a pipe cannot pass by accident.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(ExitCode.BROKEN_PIPE)
         except LicensecheckError as exc:
             fail(exc)
             sys.exit(exc.exit_code)

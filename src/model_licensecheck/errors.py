@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     RESOLUTION_ERROR = 3
     INTERNAL_ERROR = 70
     """EX_SOFTWARE: a bug in the tool itself."""
+    BROKEN_PIPE = 141
+    """The output's reader went away (128 + SIGPIPE, as a shell reports a process it killed)."""
 
 
 class LicensecheckError(Exception):
