@@ -110,3 +110,27 @@ def test_a_streamed_report_builds_records_only_as_they_are_written(
     rest = "".join(pieces)
     assert inspect.getgeneratorstate(findings) == inspect.GEN_CLOSED  # type: ignore[arg-type]
     assert '"rule_id"' in rest
+
+
+def test_the_shared_lineages_cover_every_verdict(
+    lineage_results: dict[str, CheckResult],
+) -> None:
+    """The lineages every format's golden files are written from (tests/lineages.py) cover
+    every verdict, so each report is exercised on each status."""
+    from .lineages import LINEAGES
+
+    assert {n: r.verdict.status for n, r in lineage_results.items()} == {
+        n: status for n, (_, status) in LINEAGES.items()
+    }
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+@pytest.mark.usefixtures("fixed_epoch")
+def test_same_input_same_bytes(fmt: Format, lineage_results: dict[str, CheckResult]) -> None:
+    """A fresh check of the same targets with the same SOURCE_DATE_EPOCH gives the same bytes
+    in every format (nothing depends on the run: ids, order, caches)."""
+    from .lineages import check_lineages
+
+    first = reporter(fmt).render(list(lineage_results.values()))
+    again = check_lineages(Checker(CheckOptions(offline=True)))
+    assert reporter(fmt).render(list(again.values())) == first

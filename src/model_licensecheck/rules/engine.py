@@ -1,6 +1,7 @@
 """Apply rules to a lineage: every (rule, ancestor) pair a matching path reaches is a finding."""
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..kb.schema import strictness
@@ -144,13 +145,15 @@ def _finding(
     fields = _fields(lineage, node, entry, path)
     if extra:
         fields.update(extra)
-    conditions = tuple(
-        sorted(
-            (
-                Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
-                for c in rule.conditions
-            ),
-            key=condition_key,
+    conditions = _shared(
+        tuple(
+            sorted(
+                (
+                    Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
+                    for c in rule.conditions
+                ),
+                key=condition_key,
+            )
         )
     )
     return Finding(
@@ -166,6 +169,13 @@ def _finding(
     )
 
 
+@lru_cache(maxsize=4096)
+def _shared(conditions: tuple[Condition, ...]) -> tuple[Condition, ...]:
+    """One object for equal conditions: a large lineage has hundreds of thousands of findings
+    and only a few distinct conditions (a quarter of a finding's memory, shared)."""
+    return conditions
+
+
 def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> Evaluation:
     """Run every rule over the lineage; findings are sorted, worst first."""
     entries = {nid: license_entry(node, kb) for nid, node in lineage.nodes.items()}
@@ -175,14 +185,23 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     conflicted = _declared_conflicts(lineage, entries, kb)
     # DESIGN §4: same-licensor weight edges do not carry the upstream's license (licensor.py).
     by_child, relicensed = bypass_relicensed(lineage, kb, entries)
-    walks: dict[str, dict[str, tuple[Edge, ...]]] = {}
+    # Two walks are kept at a time (the weights' from the root, used by several steps, and the
+    # last other one), and rules run grouped by their path pattern: a walk holds a path for
+    # every node it reaches, so keeping every walk was the peak of memory on large lineages
+    # (hundreds of MB per pattern at a million nodes).
+    weights: list[dict[str, tuple[Edge, ...]]] = []
+    last: list[tuple[str, dict[str, tuple[Edge, ...]]]] = []
     via = root_via(lineage)
 
     def walk(pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
         key = f"{start}\0{pattern.text}"
-        if key not in walks:
-            walks[key] = pattern.walk(start, by_child, via if start == lineage.root else None)
-        return walks[key]
+        if pattern is _WEIGHTS and start == lineage.root:
+            if not weights:
+                weights.append(pattern.walk(start, by_child, via))
+            return weights[0]
+        if not last or last[0][0] != key:
+            last[:] = [(key, pattern.walk(start, by_child, via if start == lineage.root else None))]
+        return last[0][1]
 
     findings: dict[tuple[str, str], Finding] = {(f.rule_id, f.ancestor): f for f in relicensed}
     if via is None:
@@ -191,7 +210,7 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
                 parent, entry = inherited[node_id]
                 findings[(INHERITED_RULE, node_id)] = _inherited(lineage, node_id, parent,
                                                                  entry, path)  # fmt: skip
-    for rule in rules:
+    for rule in sorted(rules, key=lambda r: r.path.text):
         if rule.type == "clause":
             for node_id, path in walk(rule.path, lineage.root).items():
                 node = lineage.nodes[node_id]
