@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 DEFAULT_COMMAND = "check"
 
 
-LAZY_COMMANDS = {"audit": "cli_audit:audit_command", "db": "cli_db:db_group"}
+LAZY_COMMANDS = {
+    "audit": "cli_audit:audit_command",
+    "db": "cli_db:db_group",
+    "drift": "cli_lock:drift_command",
+    "lock": "cli_lock:lock_command",
+}
 """Commands defined in their own modules, imported when run or listed: a check needs neither
 (click's "lazily loading subcommands" pattern)."""
 
@@ -263,14 +268,29 @@ def emit(
 
 
 @main.command("check")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
+@click.option(
+    "--locked",
+    "lock_path",
+    type=PathType(dir_okay=False),
+    default=None,
+    help="Read every node at the revision a lock file pins (`licensecheck lock`), "
+    "so the locked verdict is reproduced; TARGETs default to the lock's.",
+)
 @check_options
-def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
+def check_command(
+    targets: Sequence[str], revision: str | None, lock_path: Path | None, **params: Any
+) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
+    pins: dict[str, str] | None = None
+    if lock_path is not None:
+        targets, pins = _locked(lock_path, targets, params)
+    elif not targets:
+        raise click.UsageError("give MODEL(s) to check, or --locked LOCKFILE")
     checker = make_checker(params, revision)
     try:
-        outcomes = checker.check_many(list(targets))
+        outcomes = checker.check_many(list(targets), pins)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
@@ -297,3 +317,30 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
     if results:
         emit(params, results, json_data)
     sys.exit(worst)
+
+
+def _locked(
+    lock_path: Path, targets: Sequence[str], params: dict[str, Any]
+) -> tuple[Sequence[str], dict[str, str]]:
+    """The targets and pins of a lock file; a warning when the judgement's inputs moved."""
+    from .kb.loader import load_kb
+    from .lockfile import read_lock
+
+    try:
+        lock = read_lock(lock_path)
+        kb = load_kb(params["kb_dir"])
+    except LicensecheckError as exc:
+        fail(exc)
+        sys.exit(exc.exit_code)
+    chosen = list(targets) or [t.target for t in lock.targets]
+    unknown = [t for t in chosen if t not in {x.target for x in lock.targets}]
+    if unknown:
+        fail(LicensecheckError(f"{lock_path}: {unknown[0]} is not a target of the lock file"))
+        sys.exit(ExitCode.INPUT_ERROR)
+    if lock.kb_digest != kb.digest:
+        click.echo(
+            f"licensecheck: warning: {lock_path} was written with another knowledge base "
+            f"({lock.kb_digest}, now {kb.digest}): a verdict may differ",
+            err=True,
+        )
+    return chosen, lock.revisions()
