@@ -15,6 +15,7 @@ from model_licensecheck.lockfile import loads
 from .conftest import run
 from .hubserver import FixtureHub
 
+ROOT = Path(__file__).resolve().parents[1]
 TUNE = "lockco/tune"
 BASE = "upstream/base-a"
 OTHER_BASE = "upstream/base-b"
@@ -264,3 +265,34 @@ def test_written_locks_validate_against_the_shipped_schema(hub: FixtureHub) -> N
     assert any(n["revision"] is None and n["status"] == "resolved" for n in data["nodes"])
     data["nodes"][0]["license"] = 5  # and the schema is not one that accepts anything
     assert list(validator.iter_errors(data))
+
+
+def test_a_root_gone_is_reported_with_its_exit_code(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.delete("model", TUNE)
+    code, report = drift()
+    target = only_target(report)
+    assert code == 2  # the target itself no longer exists: an input error, as `check` says
+    assert target["verdict"] == {"locked": "allowed", "now": "error"}
+    assert "no such model" in str(target["error"])
+
+
+def test_the_pre_commit_hook_runs_lock_check(hub: FixtureHub) -> None:
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "licensecheck-lock")
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "licensecheck" and hook["pass_filenames"] is False
+    lock(TUNE)
+    assert run(*entry[1:], TUNE).exit_code == 0
+    assert run(*entry[1:], BASE).exit_code == 1
+
+
+def test_the_readme_shows_the_drift_workflow_that_actionlint_checks() -> None:
+    workflow = (ROOT / ".github" / "workflows" / "licensecheck-drift-example.yml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Keeping a release compliant", 1)[1].split("\n## ", 1)[0]
+    assert f"```yaml\n{workflow[workflow.index('name:') :]}```" in section
