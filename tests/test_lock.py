@@ -296,3 +296,44 @@ def test_the_readme_shows_the_drift_workflow_that_actionlint_checks() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Keeping a release compliant", 1)[1].split("\n## ", 1)[0]
     assert f"```yaml\n{workflow[workflow.index('name:') :]}```" in section
+
+
+def test_check_locked_offline_on_a_machine_without_caches_answers_from_the_lock(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    before = run(TUNE, "--format", "json")
+    lock(TUNE)
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "empty-cache"))
+    served = hub.count()
+    result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
+    assert hub.count() == served
+    assert result.exit_code == before.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["verdict"] == json.loads(before.stdout)["verdict"]
+    assert "answered offline from licensecheck.lock" in " ".join(report["lineage"]["notes"])
+    assert "warning" not in result.stderr
+    # Without the lock's facts, the same offline run cannot judge the model at all.
+    assert run(TUNE, "--offline").exit_code == 3
+
+
+def test_check_locked_warns_when_the_verdict_is_not_the_locked_one(hub: FixtureHub) -> None:
+    lock(TUNE)
+    path = Path("licensecheck.lock")
+    path.write_text(path.read_text().replace('"verdict": "allowed"', '"verdict": "unknown"'))
+    result = run("check", "--locked", "licensecheck.lock")
+    assert result.exit_code == 0
+    assert f"{TUNE}: the lock recorded unknown (attribution), this run gives allowed" in (
+        result.stderr
+    )
+
+
+def test_a_rules_change_that_moves_a_verdict_drifts(hub: FixtureHub) -> None:
+    extra = ROOT / "tests" / "fixtures" / "rules" / "extra"  # share-alike data reaches weights
+    hub.commit("dataset", DATA, {"README.md": card("license: cc-by-sa-4.0")})
+    assert run("lock", TUNE, "--rules", str(extra)).exit_code == 0
+    text = run("drift", "licensecheck.lock")  # today, without the stricter rule
+    assert text.exit_code == 1
+    assert "rules changed" in text.stdout
+    assert "conditions removed: share-alike" in text.stdout
+    assert "no node changed: the knowledge base, rules or policy moved it" in text.stdout
+    assert run("drift", "licensecheck.lock", "--rules", str(extra)).exit_code == 0

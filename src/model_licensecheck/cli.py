@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from .checker import Checker
+    from .lockfile import Lock
+    from .resolve.offline import PinnedNode
 
 DEFAULT_COMMAND = "check"
 
@@ -185,7 +187,9 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker:
+def make_checker(
+    params: dict[str, Any], revision: str | None = None, pinned: tuple[PinnedNode, ...] = ()
+) -> Checker:
     """Build the Checker from the shared options; exit with the error's code if it cannot."""
     from .checker import Checker, CheckOptions
     from .kb.loader import load_kb
@@ -204,7 +208,7 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
             offline=params["offline"], max_depth=params["max_depth"],
             rules_dirs=tuple(params["rules_dirs"]), kb_dir=params["kb_dir"], policy=policy,
             token=params["token"] or None, revision=revision, refresh=params["refresh"],
-            time_limit=params["time_limit"],
+            time_limit=params["time_limit"], pinned=pinned,
         )  # fmt: skip
         return Checker(options, progress=_progress())
     except LicensecheckError as exc:
@@ -283,18 +287,23 @@ def check_command(
     targets: Sequence[str], revision: str | None, lock_path: Path | None, **params: Any
 ) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
-    pins: dict[str, str] | None = None
+    lock: Lock | None = None
     if lock_path is not None:
-        targets, pins = _locked(lock_path, targets, params)
+        if revision is not None:
+            raise click.UsageError("--locked pins every revision: drop --revision")
+        lock, targets = _locked(lock_path, targets, params)
     elif not targets:
         raise click.UsageError("give MODEL(s) to check, or --locked LOCKFILE")
-    checker = make_checker(params, revision)
+    pinned = lock.pinned(str(lock_path)) if lock is not None else ()
+    checker = make_checker(params, revision, pinned)
     try:
-        outcomes = checker.check_many(list(targets), pins)
+        outcomes = checker.check_many(list(targets), lock.revisions() if lock else None)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
+    if lock is not None:
+        _warn_if_moved(lock, results)
     worst = ExitCode.PASSED
     for outcome in outcomes:
         if isinstance(outcome, LicensecheckError):
@@ -321,8 +330,9 @@ def check_command(
 
 def _locked(
     lock_path: Path, targets: Sequence[str], params: dict[str, Any]
-) -> tuple[Sequence[str], dict[str, str]]:
-    """The targets and pins of a lock file; a warning when the judgement's inputs moved."""
+) -> tuple[Lock, Sequence[str]]:
+    """The lock file and the targets to check (default: the lock's); a warning when it was
+    written with another knowledge base."""
     from .kb.loader import load_kb
     from .lockfile import read_lock
 
@@ -343,4 +353,19 @@ def _locked(
             f"({lock.kb_digest}, now {kb.digest}): a verdict may differ",
             err=True,
         )
-    return chosen, lock.revisions()
+    return lock, chosen
+
+
+def _warn_if_moved(lock: Lock, results: Sequence[CheckResult]) -> None:
+    """Say so on stderr when a locked target's verdict or conditions came out otherwise."""
+    locked = {t.target: t for t in lock.targets}
+    for result in results:
+        then = locked[result.subject.target]
+        now = tuple(sorted(str(c) for c in result.verdict.conditions))
+        if (then.verdict, then.conditions) != (result.verdict.status.label, now):
+            click.echo(
+                f"licensecheck: warning: {result.subject.target}: the lock recorded "
+                f"{then.verdict} ({', '.join(then.conditions) or 'no conditions'}), this run "
+                f"gives {result.verdict.status.label} ({', '.join(now) or 'no conditions'})",
+                err=True,
+            )

@@ -15,13 +15,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 from .errors import InputError, LicensecheckError
 from .model import (
+    UNKNOWN_LICENSE,
     AnyNode,
     CheckResult,
     KnownLicense,
     Node,
+    NodeKind,
+    Relation,
     UnknownLicense,
+    Unresolved,
     UnresolvedNode,
 )
+from .resolve.interface import parent_kind
+from .resolve.offline import PinnedNode
 from .rules.schema import Rule, rule_data
 
 if TYPE_CHECKING:
@@ -97,6 +103,23 @@ class Lock(NamedTuple):
         """Every node read from the Hub, pinned to the commit it was read at."""
         return {n.id: n.revision for n in self.nodes if n.revision is not None}
 
+    def pinned(self, where: str) -> tuple[PinnedNode, ...]:
+        """The Hub nodes as offline answers for their pinned commits (`check --locked
+        --offline` on a machine whose caches lack them)."""
+        kinds = {n.id: NodeKind(n.kind) for n in self.nodes}
+        out = []
+        for n in self.nodes:
+            if n.revision is None or n.status != "resolved":
+                continue
+            edges = tuple(
+                (parent, kinds.get(parent, parent_kind(Relation(rel))), Relation(rel))
+                for parent, rel in n.edges
+            )
+            license = None if n.license == UNKNOWN_LICENSE else n.license
+            out.append(PinnedNode(n.id, NodeKind(n.kind), n.revision, license, n.declared, edges,
+                                  n.incomplete, where))  # fmt: skip
+        return tuple(out)
+
     def node(self, node_id: str) -> LockedNode | None:
         """The node of that id, if the lock has it."""
         return next((n for n in self.nodes if n.id == node_id), None)
@@ -117,7 +140,7 @@ def file_digest(data: bytes) -> str:
 def _node(node: AnyNode, concluded: Sequence[str], edges: Iterable[tuple[str, str]]) -> LockedNode:
     license = node.license
     declared = license.raw
-    applies = license.id if isinstance(license, KnownLicense) else "unknown"
+    applies = license.id if isinstance(license, KnownLicense) else UNKNOWN_LICENSE
     if isinstance(node, UnresolvedNode):
         return LockedNode(id=node.id, kind=node.kind.value, status=node.cause.value,
                           revision=None, sources=(), declared=None, license="unknown",
@@ -299,9 +322,16 @@ class _Reader:
             nodes=self.texts(data.get("nodes"), f"{at}.nodes"),
         )
 
+    def choice(self, value: Any, field: str, allowed: Iterable[str]) -> str:
+        text = self.text(value, field)
+        if text not in allowed:
+            raise self.fail(field, f"is not one of {', '.join(sorted(allowed))} ({text!r})")
+        return text
+
     def node(self, value: Any, i: int) -> LockedNode:
         at = f"nodes[{i}]"
         data = self.mapping(value, at)
+        relations = [r.value for r in Relation]
         edges = []
         raw_edges = data.get("edges")
         if not isinstance(raw_edges, list):
@@ -309,11 +339,14 @@ class _Reader:
         for j, edge in enumerate(raw_edges):
             e = self.mapping(edge, f"{at}.edges[{j}]")
             edges.append((self.text(e.get("parent"), f"{at}.edges[{j}].parent"),
-                          self.text(e.get("relation"), f"{at}.edges[{j}].relation")))  # fmt: skip
+                          self.choice(e.get("relation"), f"{at}.edges[{j}].relation",
+                                      relations)))  # fmt: skip
         return LockedNode(
             id=self.text(data.get("id"), f"{at}.id"),
-            kind=self.text(data.get("kind"), f"{at}.kind"),
-            status=self.text(data.get("status"), f"{at}.status"),
+            kind=self.choice(data.get("kind"), f"{at}.kind", [k.value for k in NodeKind]),
+            status=self.choice(
+                data.get("status"), f"{at}.status", ["resolved", *(u.value for u in Unresolved)]
+            ),
             revision=self.optional_text(data.get("revision"), f"{at}.revision"),
             sources=self.texts(data.get("sources"), f"{at}.sources"),
             declared=self.optional_text(data.get("declared"), f"{at}.declared"),
