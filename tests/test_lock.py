@@ -88,7 +88,7 @@ def test_a_lock_pins_every_node_to_the_commit_it_was_read_at(hub: FixtureHub) ->
     assert (nodes[BASE]["declared"], nodes[BASE]["license"]) == ("apache-2.0", "Apache-2.0")
     text = Path("licensecheck.lock").read_text()
     # One node per line, each naming its id: a diff of the lock names what changed.
-    node_lines = [line for line in text.splitlines() if line.startswith('    {"concluded"')]
+    node_lines = [line for line in text.splitlines() if line.startswith('    {"id": ')]
     assert len(node_lines) == len(nodes)
     assert run("lock", TUNE).exit_code == 0
     assert Path("licensecheck.lock").read_text() == text  # same input, same bytes

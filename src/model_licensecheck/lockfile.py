@@ -2,8 +2,9 @@
 its licenses, edges and the verdict per target (README, "Keeping a release compliant").
 
 The file is JSON, written so that it diffs well: the header first (`schema_version` leading),
-then one target per line and one node per line, each sorted by id, so a change to a node is
-one changed line that names it, and unchanged nodes never move. Same input, same bytes.
+then one target per line and one node per line, each sorted by id and starting with it, so a
+change to a node is one changed line that names it, and unchanged nodes never move. Same input,
+same bytes.
 The schema is `schemas/lock.json`.
 """
 
@@ -64,10 +65,11 @@ class LockedNode(NamedTuple):
         """The node's record in the lock file."""
         return {
             "id": self.id, "kind": self.kind, "status": self.status, "revision": self.revision,
-            "sources": list(self.sources), "declared": self.declared, "license": self.license,
+            "declared": self.declared, "license": self.license,
             "concluded": list(self.concluded),
             "edges": [{"parent": p, "relation": r} for p, r in self.edges],
             "gated": self.gated, "moved_to": self.moved_to, "incomplete": self.incomplete,
+            "sources": list(self.sources),
         }  # fmt: skip
 
 
@@ -200,8 +202,8 @@ def build_lock(
     )
 
 
-def _line(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+def _line(data: Any, sort_keys: bool = True) -> str:
+    return json.dumps(data, sort_keys=sort_keys, ensure_ascii=True, separators=(", ", ": "))
 
 
 def dumps(lock: Lock) -> str:
@@ -216,7 +218,8 @@ def dumps(lock: Lock) -> str:
     out += [f"  {json.dumps(key)}: {_line(value)}," for key, value in sorted(header.items())]
     for name, rows in (("targets", lock.targets), ("nodes", lock.nodes)):
         out.append(f'  "{name}": [')
-        out += [f"    {_line(r.to_json())}," for r in rows]
+        # A record's keys in a fixed order, its id first: a diff line starts with what changed.
+        out += [f"    {_line(r.to_json(), sort_keys=False)}," for r in rows]
         if rows:
             out[-1] = out[-1].rstrip(",")
         out.append("  ]," if name == "targets" else "  ]")
