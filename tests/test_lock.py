@@ -147,15 +147,22 @@ def test_a_repo_gone_drifts(hub: FixtureHub) -> None:
     assert ("repo-deleted", BASE) in kinds(target)
 
 
-def test_check_locked_reproduces_the_locked_verdict_byte_for_byte(hub: FixtureHub) -> None:
-    before = {fmt: run(TUNE, "--format", fmt) for fmt in ("json", "text")}
+@pytest.mark.parametrize("cache", ["warm", "fresh"])
+def test_check_locked_reproduces_the_locked_verdict_byte_for_byte(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache: str
+) -> None:
+    before = {fmt: run(TUNE, "--format", fmt) for fmt in ("json", "text", "markdown")}
     lock(TUNE)
     hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
     hub.commit("model", TUNE, {"README.md": TUNE_CARD.replace(BASE, OTHER_BASE)})
     assert run(TUNE).exit_code == 1  # today's answer moved
+    if cache == "fresh":  # another machine: the old commits are read from the Hub's history
+        monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "fresh-cache"))
+    served = hub.count("/revision/")
     for fmt, old in before.items():
         again = run("check", "--locked", "licensecheck.lock", "--format", fmt)
         assert (again.exit_code, again.stdout) == (old.exit_code, old.stdout)
+    assert (hub.count("/revision/") > served) == (cache == "fresh")
 
 
 def test_check_locked_offline_answers_from_the_lock_and_the_cache(hub: FixtureHub) -> None:
