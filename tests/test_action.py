@@ -165,7 +165,7 @@ def test_lock_input_reports_drift_and_fails_when_a_verdict_moved(tmp_path: Path)
     (tmp_path / "github_output").unlink()
     code, outputs, summary = run_action({"lock": str(lock), "offline": "true"}, tmp_path)
     assert (code, outputs["drift-exit-code"]) == (1, "1")
-    assert "| `databricks/dolly-v2-12b` | prohibited | allowed | **yes** |" in summary
+    assert "| databricks/dolly-v2-12b | prohibited | allowed | **yes** |" in summary
     assert Path(tmp_path / outputs["drift-report"]).read_text() in summary
 
 

@@ -185,7 +185,7 @@ def test_drift_reports_in_text_and_markdown(hub: FixtureHub) -> None:
     md = run("drift", "licensecheck.lock", "--format", "markdown")
     assert md.exit_code == 1
     assert md.stdout.startswith("## License drift: 1 of 1 target(s) moved")
-    assert f"| `{TUNE}` | allowed | prohibited | **yes** |" in md.stdout
+    assert f"| {TUNE} | allowed | prohibited | **yes** |" in md.stdout
 
 
 def test_lock_check_verifies_the_declared_targets(hub: FixtureHub, tmp_path: Path) -> None:
@@ -344,3 +344,14 @@ def test_a_rules_change_that_moves_a_verdict_drifts(hub: FixtureHub) -> None:
     assert "conditions removed: share-alike" in text.stdout
     assert "no node changed: the knowledge base, rules or policy moved it" in text.stdout
     assert run("drift", "licensecheck.lock", "--rules", str(extra)).exit_code == 0
+
+
+def test_the_markdown_drift_report_escapes_what_cards_say(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hostile = '"<img src=x onerror=alert(1)> @everyone | [x](http://evil.example)"'
+    hub.commit("model", BASE, {"README.md": card(f"license: {hostile}")})
+    md = run("drift", "licensecheck.lock", "--format", "markdown")
+    assert md.exit_code == 1
+    assert "declared license changed" in md.stdout
+    for raw in ("<img", "@everyone", "[x](http", "| [x]"):
+        assert raw not in md.stdout

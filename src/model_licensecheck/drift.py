@@ -2,12 +2,13 @@
 whether it moved a verdict or its conditions (exit 1) or not (exit 0)."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from .errors import ExitCode, LicensecheckError
 from .lockfile import Lock, LockedNode, LockedTarget
+from .report.markdown import md, md_block
 
 DRIFT_SCHEMA_VERSION = 1
 
@@ -222,19 +223,21 @@ def render_text(report: DriftReport) -> str:
 
 
 def render_markdown(report: DriftReport) -> str:
-    """The drift report as Markdown (a GitHub job summary or an issue body)."""
+    """The drift report as Markdown (a GitHub job summary or an issue body). Every piece of
+    text that came from a card or a repo is escaped (report/markdown.py's `md`): it lands in
+    an issue, where it must neither inject HTML nor ping anyone."""
     moved = sum(1 for t in report.targets if t.moved)
     lines = [f"## License drift: {moved} of {len(report.targets)} target(s) moved", ""]
-    lines += [f"- {_md(line)}" for line in _global_lines(report)]
+    lines += [f"- {md_block(line)}" for line in _global_lines(report)]
     lines += ["", "| Target | Locked | Now | Moved |", "| --- | --- | --- | --- |"]
     for t in report.targets:
-        lines.append(f"| `{_md(t.target)}` | {t.old_verdict} | {t.new_verdict} | "
+        lines.append(f"| {md(t.target)} | {t.old_verdict} | {t.new_verdict} | "
                      f"{'**yes**' if t.moved else 'no'} |")  # fmt: skip
     for t in report.targets:
         details = _detail_lines(t)
         if details:
-            lines += ["", f"### `{_md(t.target)}`: {_md(_headline(t))}", ""]
-            lines += [f"- {_md(line)}" for line in details]
+            lines += ["", f"### {md(t.target)}: {md(_headline(t))}", ""]
+            lines += [f"- {md_block(line)}" for line in details]
     return "\n".join(lines) + "\n"
 
 
@@ -279,13 +282,3 @@ def _detail_lines(t: TargetDrift) -> list[str]:
                                                for c in t.changes):  # fmt: skip
         lines.append("no node changed: the knowledge base, rules or policy moved it")
     return lines
-
-
-def _md(text: str) -> str:
-    """Text safe inside Markdown table cells and list items."""
-    return text.replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
-
-
-def targets_of(lock: Lock) -> Sequence[str]:
-    """The targets a lock was written for, in its order."""
-    return [t.target for t in lock.targets]
