@@ -355,3 +355,21 @@ def test_the_markdown_drift_report_escapes_what_cards_say(hub: FixtureHub) -> No
     assert "declared license changed" in md.stdout
     for raw in ("<img", "@everyone", "[x](http", "| [x]"):
         assert raw not in md.stdout
+
+
+def test_a_root_pinned_by_the_manifest_stays_pinned_in_drift(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    sha = hub.sha("model", TUNE)
+    manifest = tmp_path / "models.yaml"
+    manifest.write_text(f"- id: {TUNE}\n  revision: {sha}\n", encoding="utf-8")
+    assert run("lock", "--manifest", str(manifest)).exit_code == 0
+    data = json.loads(Path("licensecheck.lock").read_text())
+    assert data["targets"][0]["pin"] == sha
+    hub.commit("model", TUNE, {"README.md": TUNE_CARD.replace(BASE, OTHER_BASE)})
+    code, report = drift()
+    assert (code, kinds(only_target(report))) == (0, set())  # the release uses that commit
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    code, report = drift()  # its ancestors are not pinned by the manifest: they drift
+    assert code == 1
+    assert ("license-changed", BASE) in kinds(only_target(report))

@@ -188,7 +188,7 @@ def drift_command(lock_path: Path, fmt: str, output: Path | None, **params: Any)
         checker = _checker(params, old.max_depth)
         policy_digest = _policy_digest(params["policy_file"])
         targets = [t.target for t in old.targets]
-        new, errors = lock_of(checker, targets, None, policy_digest)
+        new, errors = lock_of(checker, targets, old.pins(), policy_digest)
         report = compare(str(lock_path), old, new, errors, policy_digest)
     except LicensecheckError as exc:
         fail(exc)

@@ -82,12 +82,14 @@ class LockedTarget(NamedTuple):
     conditions: tuple[str, ...]
     gate_passed: bool
     nodes: tuple[str, ...]
+    pin: str | None = None
+    """The revision a manifest pinned the root to (`drift` keeps it pinned there)."""
 
     def to_json(self) -> dict[str, Any]:
         """The target's record in the lock file."""
         return {"target": self.target, "root": self.root, "verdict": self.verdict,
                 "conditions": list(self.conditions), "gate_passed": self.gate_passed,
-                "nodes": list(self.nodes)}  # fmt: skip
+                "pin": self.pin, "nodes": list(self.nodes)}  # fmt: skip
 
 
 class Lock(NamedTuple):
@@ -104,6 +106,10 @@ class Lock(NamedTuple):
     def revisions(self) -> dict[str, str]:
         """Every node read from the Hub, pinned to the commit it was read at."""
         return {n.id: n.revision for n in self.nodes if n.revision is not None}
+
+    def pins(self) -> dict[str, str]:
+        """The revisions a manifest pinned targets to, by target."""
+        return {t.target: t.pin for t in self.targets if t.pin is not None}
 
     def pinned(self, where: str) -> tuple[PinnedNode, ...]:
         """The Hub nodes as offline answers for their pinned commits (`check --locked
@@ -164,9 +170,11 @@ def build_lock(
     rules: Iterable[Rule],
     policy_digest: str | None,
     max_depth: int,
+    pins: Mapping[str, str] | None = None,
 ) -> Lock:
     """The lock of these results. A node shared by several lineages is one record: its facts
-    come from the one resolution that read it; what reaches it is the union over lineages."""
+    come from the one resolution that read it; what reaches it is the union over lineages.
+    `pins`: the revisions a manifest pinned targets to."""
     nodes: dict[str, LockedNode] = {}
     targets = []
     for result in results:
@@ -189,6 +197,7 @@ def build_lock(
                 conditions=tuple(sorted(str(c) for c in result.verdict.conditions)),
                 gate_passed=result.gate.passed,
                 nodes=tuple(sorted(lineage.nodes)),
+                pin=(pins or {}).get(result.subject.target),
             )
         )
     return Lock(
@@ -323,6 +332,7 @@ class _Reader:
             conditions=self.texts(data.get("conditions"), f"{at}.conditions"),
             gate_passed=self.flag(data.get("gate_passed"), f"{at}.gate_passed"),
             nodes=self.texts(data.get("nodes"), f"{at}.nodes"),
+            pin=self.optional_text(data.get("pin"), f"{at}.pin"),
         )
 
     def choice(self, value: Any, field: str, allowed: Iterable[str]) -> str:
@@ -390,5 +400,5 @@ def lock_of(
     errors = {t: o for t, o in zip(targets, outcomes, strict=True)
               if isinstance(o, LicensecheckError)}  # fmt: skip
     lock = build_lock(results, checker.kb.digest, checker.rules, policy_digest,
-                      checker.options.max_depth)  # fmt: skip
+                      checker.options.max_depth, revisions)  # fmt: skip
     return lock, errors
