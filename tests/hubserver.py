@@ -5,12 +5,18 @@ It answers what `huggingface_hub` asks of the real Hub for metadata and small fi
 {file}`. A repo is a folder under `root/models/` or `root/datasets/` holding README.md and
 configs; an optional `_hub.json` sets `sha`, `gated` and the token that opens a gated repo. The
 API's `cardData` is the README's front matter, as the Hub derives it.
+
+Revisions: `commit()` keeps a repo's current files as its old commit under
+`root/_history/<type>s/<id>/<sha>/` and writes new ones, so the repo's `main` moves on while
+the old commit is still served by its sha, as the Hub does; `renames` answers an old id with a
+same-host redirect to the new one, as the Hub does for a renamed repo.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,6 +55,8 @@ class FixtureHub:
     timeout_sleep: float = 3.0
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)
+    """Old repo id -> new id: requests for the old one are redirected (HTTP 307)."""
     url: str = ""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,6 +84,40 @@ class FixtureHub:
         with self._lock:
             return sum(1 for _, path in self.requests if needle in path)
 
+    def folder(self, repo_type: str, repo: str) -> Path:
+        """Where a repo's current files are."""
+        return self.root / f"{repo_type}s" / repo
+
+    def sha(self, repo_type: str, repo: str) -> str:
+        """The repo's current commit id."""
+        return str(_repo_meta(self.folder(repo_type, repo))["sha"])
+
+    def commit(self, repo_type: str, repo: str, files: dict[str, str | None]) -> str:
+        """Keep the current files as the old commit, then write `files` (None deletes one);
+        return the old commit's sha. The root must be a copy the test owns."""
+        folder = self.folder(repo_type, repo)
+        old = self.sha(repo_type, repo)
+        kept = self.root / "_history" / f"{repo_type}s" / repo / old
+        shutil.copytree(folder, kept)
+        meta_file = kept / "_hub.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        meta_file.write_text(json.dumps({**meta, "sha": old}))
+        live = folder / "_hub.json"
+        if live.is_file():  # a new commit gets a new sha, derived from the new content
+            fresh = {k: v for k, v in json.loads(live.read_text()).items() if k != "sha"}
+            live.write_text(json.dumps(fresh))
+        for name, text in files.items():
+            if text is None:
+                (folder / name).unlink()
+            else:
+                (folder / name).write_text(text, encoding="utf-8")
+        return old
+
+    def delete(self, repo_type: str, repo: str) -> None:
+        """Remove a repo and its history: the Hub answers 404 for it from now on."""
+        shutil.rmtree(self.folder(repo_type, repo))
+        shutil.rmtree(self.root / "_history" / f"{repo_type}s" / repo, ignore_errors=True)
+
     def take_fault(self, repo: str, kind: str, filename: str = "") -> Fault | None:
         fault = self.faults.get(repo)
         if fault is None or fault.times <= 0:
@@ -92,7 +134,7 @@ def _repo_meta(folder: Path) -> dict[str, Any]:
     meta: dict[str, Any] = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
     if "sha" not in meta:
         digest = hashlib.sha1()  # noqa: S324 - a stable fake commit id, not security
-        for f in sorted(folder.iterdir()):
+        for f in sorted(p for p in folder.iterdir() if p.is_file()):
             digest.update(f.name.encode() + f.read_bytes())
         meta["sha"] = digest.hexdigest()
     return meta
@@ -167,44 +209,55 @@ class _Handler(BaseHTTPRequestHandler):
                 count = len(state.requests) - 1
             self._send(200, json.dumps({"requests": count}).encode(), head=head)
             return
-        kind, repo_type, repo, rest = self._route(path)
+        kind, repo_type, repo, rest, revision = self._route(path)
         if kind is None:
             self._error(404, "NotFound", f"no route for {path}", head)
             return
         fault = state.take_fault(repo, kind, rest)
         if fault is not None and self._fault(fault, head, path):
             return
+        if repo in state.renames:
+            new = urlsplit(self.path).path.replace(repo, state.renames[repo], 1)
+            self._send(307, b"", {"Location": new}, head)
+            return
         folder = state.root / f"{repo_type}s" / repo
         if not folder.is_dir():
             self._error(404, "RepoNotFound", "Repository not found", head)
             return
         meta = _repo_meta(folder)
+        if revision not in (None, "main", meta["sha"]):
+            folder = state.root / "_history" / f"{repo_type}s" / repo / str(revision)
+            if not folder.is_dir():
+                self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}", head)
+                return
+            meta = _repo_meta(folder)
         if kind == "api":
             self._api(folder, repo, meta, head)
         else:
             self._file(folder, meta, rest, head)
 
-    def _route(self, path: str) -> tuple[str | None, str, str, str]:
+    def _route(self, path: str) -> tuple[str | None, str, str, str, str | None]:
+        """(api or file, repo type, repo id, file name, revision asked for)."""
         if path.startswith(("/api/models/", "/api/datasets/")):
             repo_type = "model" if path.startswith("/api/models/") else "dataset"
             rest = path.split("/", 3)[3]
-            repo = rest.split("/revision/")[0]
-            return "api", repo_type, repo, ""
+            repo, _, revision = rest.partition("/revision/")
+            return "api", repo_type, repo, "", revision or None
         repo_type = "model"
         if path.startswith("/datasets/"):
             repo_type, path = "dataset", path[len("/datasets") :]
         if "/resolve/" in path:
             repo, _, tail = path.strip("/").partition("/resolve/")
-            filename = tail.split("/", 1)[1] if "/" in tail else ""
-            return "file", repo_type, repo, filename
-        return None, "", "", ""
+            revision, _, filename = tail.partition("/")
+            return "file", repo_type, repo, filename, revision or None
+        return None, "", "", "", None
 
     def _authorized(self, meta: dict[str, Any]) -> bool:
         token = meta.get("token")
         return bool(token) and self.headers.get("Authorization") == f"Bearer {token}"
 
     def _api(self, folder: Path, repo: str, meta: dict[str, Any], head: bool) -> None:
-        files = sorted(p.name for p in folder.iterdir() if p.name != "_hub.json")
+        files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "_hub.json")
         info = {
             "id": repo,
             "sha": meta["sha"],

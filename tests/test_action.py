@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from .conftest import FIXTURES
@@ -28,11 +29,31 @@ def _expr(text: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
             return inputs.get(expr[len("inputs.") :], "")
         if expr == "github.action_path":
             return str(ROOT)
-        if expr.startswith("steps.check.outputs."):
-            return outputs.get(expr[len("steps.check.outputs.") :], "")
+        step_output = re.fullmatch(r"steps\.(check|drift)\.outputs\.([\w-]+)", expr)
+        if step_output:
+            return outputs.get(step_output.group(2), "")
         raise AssertionError(f"unexpected expression {expr}")
 
     return re.sub(r"\$\{\{(.*?)\}\}", value, text)
+
+
+def _condition(text: str, inputs: dict[str, str], outputs: dict[str, str]) -> bool:
+    """A step's `if:` as the runner evaluates it, for the forms this action uses: comparisons
+    of inputs and step outputs with string literals, joined by && and ||."""
+    body = text.strip().removeprefix("${{").removesuffix("}}").strip()
+    if body.startswith("always() && "):
+        body = body[len("always() && ") :]
+
+    def literal(match: re.Match[str]) -> str:
+        expr = match.group(0)
+        if expr.startswith("inputs."):
+            return repr(inputs.get(expr[len("inputs.") :], ""))
+        return repr(outputs.get(expr.rsplit(".", 1)[1], ""))
+
+    assert re.fullmatch(r"[\s'\w./=!&|-]*", body), f"unsupported condition {text}"
+    python = re.sub(r"(inputs|steps\.\w+\.outputs)\.[\w-]+", literal, body)
+    python = python.replace("&&", " and ").replace("||", " or ")
+    return bool(eval(python, {"__builtins__": {}}))  # noqa: S307 - literals and comparisons only
 
 
 def run_action(inputs: dict[str, str], tmp_path: Path) -> tuple[int, dict[str, str], str]:
@@ -50,7 +71,7 @@ def run_action(inputs: dict[str, str], tmp_path: Path) -> tuple[int, dict[str, s
         if "uses" in step or "pip install" in step.get("run", ""):
             continue  # the package is installed in this environment; uploads need GitHub
         condition = step.get("if")
-        if condition and "exit-code != '0'" in condition and outputs.get("exit-code") == "0":
+        if condition and not _condition(str(condition), given, outputs):
             continue
         env = {k: _expr(str(v), given, outputs) for k, v in step.get("env", {}).items()}
         full_env = {
@@ -80,7 +101,7 @@ def test_action_metadata_reads_every_input_it_declares() -> None:
     text = (ROOT / "action.yml").read_text()
     for name in action["inputs"]:
         assert f"inputs.{name}" in text, f"input {name} is never used"
-    script = (ROOT / "action" / "run.sh").read_text()
+    script = "".join(p.read_text() for p in sorted((ROOT / "action").glob("*.sh")))
     for name in action["outputs"]:
         assert f"{name}=" in script, f"output {name} is never set"
     assert "${{" not in "".join(s.get("run", "") for s in action["runs"]["steps"]), (
@@ -129,6 +150,25 @@ def test_missing_inputs_are_an_error(tmp_path: Path) -> None:
     assert outputs["verdict"] == "error"
 
 
+def test_lock_input_reports_drift_and_fails_when_a_verdict_moved(tmp_path: Path) -> None:
+    from .conftest import run
+
+    lock = tmp_path / "licensecheck.lock"
+    assert run("lock", "databricks/dolly-v2-12b", "--offline", "-o", str(lock)).exit_code == 0
+    code, outputs, summary = run_action({"lock": str(lock), "offline": "true"}, tmp_path)
+    assert (code, outputs["drift-exit-code"]) == (0, "0")
+    assert "exit-code" not in outputs  # no models given: only the drift is checked
+    assert "## License drift: 0 of 1 target(s) moved" in summary
+    # A lock whose verdict is not today's: the drift is reported and fails the job.
+    lock.write_text(lock.read_text().replace('"verdict": "allowed"', '"verdict": "prohibited"'))
+    (tmp_path / "step_summary").unlink()
+    (tmp_path / "github_output").unlink()
+    code, outputs, summary = run_action({"lock": str(lock), "offline": "true"}, tmp_path)
+    assert (code, outputs["drift-exit-code"]) == (1, "1")
+    assert "| databricks/dolly-v2-12b | prohibited | allowed | **yes** |" in summary
+    assert Path(tmp_path / outputs["drift-report"]).read_text() in summary
+
+
 def test_action_yml_is_valid_for_github() -> None:
     proc = subprocess.run(
         [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions",
@@ -137,8 +177,9 @@ def test_action_yml_is_valid_for_github() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_example_workflow_passes_actionlint() -> None:
-    workflow = ROOT / ".github" / "workflows" / "licensecheck-example.yml"
+@pytest.mark.parametrize("name", ["licensecheck-example.yml", "licensecheck-drift-example.yml"])
+def test_example_workflow_passes_actionlint(name: str) -> None:
+    workflow = ROOT / ".github" / "workflows" / name
     proc = subprocess.run([str(BIN / "actionlint"), str(workflow)], capture_output=True,
                           text=True, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -234,8 +234,13 @@ def test_a_damaged_cache_entry_is_ignored_and_fetched_again(
     hub: FixtureHub, tmp_path: Path, damage: str
 ) -> None:
     assert status(check(PROSE)[1]) == "prohibited"
-    entries = sorted((tmp_path / "cache" / "hub").glob("faultlab--prose-llama-tune.*.json"))
-    assert len(entries) == 1
+    stored = sorted((tmp_path / "cache" / "hub").glob("faultlab--prose-llama-tune.*.json"))
+    records = [json.loads(e.read_text()) for e in stored]
+    # One entry for `main`, one for the commit it was read at (what a lock file pins).
+    assert sorted(str(r["revision"]) for r in records) == sorted(
+        ["None", str(records[0]["info"]["sha"])]
+    )
+    entries = [e for e, r in zip(stored, records, strict=True) if r["revision"] is None]
     record = json.loads(entries[0].read_text())
     if damage == "WRONG_TYPES":
         record["info"]["siblings"] = "README.md"

@@ -245,10 +245,13 @@ def test_cli_offline_env_keeps_the_hub_out(
 
 def test_revision_pins_the_root(hub: FixtureHub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    result = run("acme/merged-7b", "--revision", "abc123", "--format", "json")
+    sha = hub.sha("model", "acme/merged-7b")
+    result = run("acme/merged-7b", "--revision", sha, "--format", "json")
     assert result.exit_code in (0, 1), result.output  # a verdict, whichever it is
     assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
-    assert hub.count("/api/models/acme/merged-7b/revision/abc123") == 1
+    assert hub.count(f"/api/models/acme/merged-7b/revision/{sha}") == 1
+    # A revision the repo never had: the Hub says so, and it is the user's input error.
+    assert run("acme/merged-7b", "--revision", "abc123").exit_code == 2
     assert run("acme/merged-7b", "acme/chat-7b", "--revision", "x").exit_code == 2
 
 

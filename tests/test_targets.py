@@ -77,15 +77,16 @@ def hub() -> Iterator[FixtureHub]:
     server.stop()
 
 
-@pytest.mark.parametrize("written", ["acme/merged-7b@abc123", "hf.co/acme/merged-7b/tree/abc123"])
+@pytest.mark.parametrize("written", ["acme/merged-7b@{sha}", "hf.co/acme/merged-7b/tree/{sha}"])
 def test_a_written_revision_pins_the_root(
     hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, written: str
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    result = run(written, "--format", "json")
+    sha = hub.sha("model", "acme/merged-7b")  # the fixture Hub serves the commits it has
+    result = run(written.format(sha=sha), "--format", "json")
     assert result.exit_code in (0, 1), result.output
     assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
-    assert hub.count("/api/models/acme/merged-7b/revision/abc123") == 1
+    assert hub.count(f"/api/models/acme/merged-7b/revision/{sha}") == 1
 
 
 @pytest.mark.parametrize(

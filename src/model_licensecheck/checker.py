@@ -22,7 +22,7 @@ from .paths import StrPath
 from .resolve.interface import ArtifactFacts, FactSource, Failed, Lookup
 from .resolve.kbsource import KnowledgeBaseSource
 from .resolve.local import Target, TargetKind, classify, local_facts
-from .resolve.offline import CacheSource
+from .resolve.offline import CacheSource, PinnedNode
 from .resolve.resolver import DEFAULT_MAX_DEPTH, Resolver
 from .rules.engine import evaluate, root_via
 from .rules.schema import Rule, load_rules
@@ -64,6 +64,9 @@ class CheckOptions(NamedTuple):
     time_limit: float | None = None
     """Seconds one run (`check_many`) may spend resolving; what is still unread then is
     `unknown` (a root: exit 3). Default: $MODEL_LICENSECHECK_TIMEOUT, else 300."""
+    pinned: tuple[PinnedNode, ...] = ()
+    """Nodes a lock file recorded (`check --locked`): offline, each answers for its repo at its
+    commit when no cache on this machine holds it."""
 
 
 class Checker:
@@ -91,7 +94,9 @@ class Checker:
             from .paths import cache_dir
 
             cache = os.fspath(self.options.cache_dir) if self.options.cache_dir else cache_dir()
-            return (CacheSource(self.kb, cache, token=self.options.token), kb_source)
+            pinned = {n.id.lower(): n for n in self.options.pinned}
+            return (CacheSource(self.kb, cache, token=self.options.token, pinned=pinned),
+                    kb_source)  # fmt: skip
         from .resolve.hub import HubSource
 
         hub = HubSource(

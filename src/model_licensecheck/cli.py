@@ -22,11 +22,18 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from .checker import Checker
+    from .lockfile import Lock
+    from .resolve.offline import PinnedNode
 
 DEFAULT_COMMAND = "check"
 
 
-LAZY_COMMANDS = {"audit": "cli_audit:audit_command", "db": "cli_db:db_group"}
+LAZY_COMMANDS = {
+    "audit": "cli_audit:audit_command",
+    "db": "cli_db:db_group",
+    "drift": "cli_lock:drift_command",
+    "lock": "cli_lock:lock_command",
+}
 """Commands defined in their own modules, imported when run or listed: a check needs neither
 (click's "lazily loading subcommands" pattern)."""
 
@@ -187,7 +194,9 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker:
+def make_checker(
+    params: dict[str, Any], revision: str | None = None, pinned: tuple[PinnedNode, ...] = ()
+) -> Checker:
     """Build the Checker from the shared options; exit with the error's code if it cannot."""
     from .checker import Checker, CheckOptions
     from .kb.loader import load_kb
@@ -206,7 +215,7 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
             offline=params["offline"], max_depth=params["max_depth"],
             rules_dirs=tuple(params["rules_dirs"]), kb_dir=params["kb_dir"], policy=policy,
             token=params["token"] or None, revision=revision, refresh=params["refresh"],
-            time_limit=params["time_limit"],
+            time_limit=params["time_limit"], pinned=pinned,
         )  # fmt: skip
         return Checker(options, progress=_progress())
     except LicensecheckError as exc:
@@ -272,18 +281,38 @@ def emit(
 
 
 @main.command("check")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
+@click.option(
+    "--locked",
+    "lock_path",
+    type=PathType(dir_okay=False),
+    default=None,
+    help="Read every node at the revision a lock file pins (`licensecheck lock`), "
+    "so the locked verdict is reproduced; TARGETs default to the lock's.",
+)
 @check_options
-def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
+def check_command(
+    targets: Sequence[str], revision: str | None, lock_path: Path | None, **params: Any
+) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
-    checker = make_checker(params, revision)
+    lock: Lock | None = None
+    if lock_path is not None:
+        if revision is not None:
+            raise click.UsageError("--locked pins every revision: drop --revision")
+        lock, targets = _locked(lock_path, targets, params)
+    elif not targets:
+        raise click.UsageError("give MODEL(s) to check, or --locked LOCKFILE")
+    pinned = lock.pinned(str(lock_path)) if lock is not None else ()
+    checker = make_checker(params, revision, pinned)
     try:
-        outcomes = checker.check_many(list(targets))
+        outcomes = checker.check_many(list(targets), lock.revisions() if lock else None)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
+    if lock is not None:
+        _warn_if_moved(lock, results)
     worst = ExitCode.PASSED
     for outcome in outcomes:
         if isinstance(outcome, LicensecheckError):
@@ -306,3 +335,46 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
     if results:
         emit(params, results, json_data)
     sys.exit(worst)
+
+
+def _locked(
+    lock_path: Path, targets: Sequence[str], params: dict[str, Any]
+) -> tuple[Lock, Sequence[str]]:
+    """The lock file and the targets to check (default: the lock's); a warning when it was
+    written with another knowledge base."""
+    from .kb.loader import load_kb
+    from .lockfile import read_lock
+
+    try:
+        lock = read_lock(lock_path)
+        kb = load_kb(params["kb_dir"])
+    except LicensecheckError as exc:
+        fail(exc)
+        sys.exit(exc.exit_code)
+    chosen = list(targets) or [t.target for t in lock.targets]
+    unknown = [t for t in chosen if t not in {x.target for x in lock.targets}]
+    if unknown:
+        fail(LicensecheckError(f"{lock_path}: {unknown[0]} is not a target of the lock file"))
+        sys.exit(ExitCode.INPUT_ERROR)
+    if lock.kb_digest != kb.digest:
+        click.echo(
+            f"licensecheck: warning: {lock_path} was written with another knowledge base "
+            f"({lock.kb_digest}, now {kb.digest}): a verdict may differ",
+            err=True,
+        )
+    return lock, chosen
+
+
+def _warn_if_moved(lock: Lock, results: Sequence[CheckResult]) -> None:
+    """Say so on stderr when a locked target's verdict or conditions came out otherwise."""
+    locked = {t.target: t for t in lock.targets}
+    for result in results:
+        then = locked[result.subject.target]
+        now = tuple(sorted(str(c) for c in result.verdict.conditions))
+        if (then.verdict, then.conditions) != (result.verdict.status.label, now):
+            click.echo(
+                f"licensecheck: warning: {result.subject.target}: the lock recorded "
+                f"{then.verdict} ({', '.join(then.conditions) or 'no conditions'}), this run "
+                f"gives {result.verdict.status.label} ({', '.join(now) or 'no conditions'})",
+                err=True,
+            )

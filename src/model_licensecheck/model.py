@@ -125,6 +125,10 @@ class Node(NamedTuple):
     """What should have been read for this node and was not (DESIGN §2): a file that failed,
     timed out, was refused or could not be parsed. A node with any is judged `unknown` at
     best, whatever its other facts say."""
+    gated: bool = False
+    """The Hub gates the repo (access must be requested): what needs access may be unread."""
+    moved_to: str | None = None
+    """The id the Hub answered under when it is not the one asked for (a renamed repo)."""
 
 
 class Unresolved(StrEnum):

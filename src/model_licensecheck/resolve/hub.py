@@ -532,10 +532,16 @@ class HubSource:
                 f"{repo_id} is gated ({info['gated']}); files that need access were not read "
                 "unless a token allowed it."
             )
+        answered = info["id"]
+        renamed = isinstance(answered, str) and answered.lower() != repo_id.lower()
+        moved = str(answered) if renamed else None
+        if moved is not None:
+            notes.append(f"{repo_id} now answers as {moved} on the Hub (renamed).")
         return ArtifactFacts(
             id=repo_id, kind=kind, license=claim, edges=tuple(edges), revision=sha,
             sources=(where,), notes=tuple(notes),
             incomplete=tuple(f"{repo_id}: {p}" for p in incomplete),
+            gated=bool(info["gated"]), moved_to=moved,
         )  # fmt: skip
 
     # -- cache -------------------------------------------------------------------------------
@@ -571,6 +577,12 @@ class HubSource:
         }  # fmt: skip
         with contextlib.suppress(OSError):  # a cache we cannot write costs a refetch next time
             write_atomic(path, json.dumps(record), private=True)
+            sha = fetched.info["sha"]
+            if sha is not None and sha != revision:
+                # Also under the commit it was read at: a lock file pins that commit, and a
+                # later run pinned to it (`check --locked`, offline too) finds this answer.
+                pinned = self._cache_path(repo_type, repo_id, sha)
+                write_atomic(pinned, json.dumps({**record, "revision": sha}), private=True)
 
 
 def _cached(

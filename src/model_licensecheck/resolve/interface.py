@@ -55,6 +55,10 @@ class ArtifactFacts(NamedTuple):
     incomplete: tuple[str, ...] = ()
     """Sources that should have been read for this artifact and were not, each with why (a
     file that failed or could not be parsed): the node can then be `unknown` at best."""
+    gated: bool = False
+    """The Hub gates the repo."""
+    moved_to: str | None = None
+    """The id the Hub answered under, when it differs from the one asked for (renamed)."""
 
 
 class Missing(NamedTuple):

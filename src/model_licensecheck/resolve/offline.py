@@ -10,10 +10,11 @@ no cache holds costs one `stat` per cache.
 
 import datetime as dt
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..model import NodeKind
-from .interface import Found, Lookup, Missing, is_hub_id
+from ..model import Evidence, NodeKind, Relation, SourceKind
+from .interface import ArtifactFacts, EdgeClaim, Found, LicenseClaim, Lookup, Missing, is_hub_id
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -48,8 +49,43 @@ def cached_model_ids(hub_cache: str | None = None) -> list[str]:
     return sorted(out)
 
 
+class PinnedNode(NamedTuple):
+    """What a lock file recorded of a Hub repo at the commit it pins: the last offline answer
+    for a repo no cache on this machine holds at that commit."""
+
+    id: str
+    kind: NodeKind
+    revision: str
+    license: str | None
+    """The license id that applied to it; None when it was unknown."""
+    declared: str | None
+    edges: tuple[tuple[str, NodeKind, Relation], ...]
+    """(parent, parent's kind, relation) of what it was made from."""
+    incomplete: bool
+    where: str
+    """The lock file it comes from."""
+
+    def facts(self) -> ArtifactFacts:
+        """The node's facts as the lock recorded them; its card is not read again, so what
+        only the card's prose said (a conflicting statement) is not weighed again."""
+        at = f"{self.where}: {self.id}@{self.revision[:12]}"
+        evidence = Evidence(SourceKind.USER, at)
+        raw = self.license if self.license is not None else self.declared
+        claim = LicenseClaim(raw, evidence) if raw is not None else None
+        edges = tuple(EdgeClaim(parent, kind, relation, evidence)
+                      for parent, kind, relation in self.edges)  # fmt: skip
+        note = (f"{self.id}: answered offline from {self.where} (commit {self.revision[:12]}): "
+                "no cache on this machine holds it, so its card was not read again.")  # fmt: skip
+        incomplete = (f"{self.id}: it was incomplete when the lock was written",)
+        return ArtifactFacts(
+            id=self.id, kind=self.kind, license=claim, edges=edges, revision=self.revision,
+            sources=(at,), notes=(note,), incomplete=incomplete if self.incomplete else (),
+        )  # fmt: skip
+
+
 class CacheSource:
-    """This tool's cache of complete Hub answers, then Hugging Face cache snapshots."""
+    """This tool's cache of complete Hub answers, then Hugging Face cache snapshots, then what
+    a lock file recorded (`check --locked --offline`)."""
 
     name = "cache"
     remote = False
@@ -61,8 +97,12 @@ class CacheSource:
         hub_cache: str | None = None,
         revisions: dict[str, str] | None = None,
         token: str | None = None,
+        pinned: Mapping[str, PinnedNode] | None = None,
     ) -> None:
+        """`pinned`: nodes a lock file recorded, by lowercase id; each answers for its repo
+        when it is asked for at its commit and no cache holds that commit."""
         self.kb = kb
+        self.pinned = dict(pinned or {})
         self.cache_dir = cache_dir
         self.hub_cache = hub_cache or hf_hub_cache()
         self.revisions: dict[str, str] = {k.lower(): v for k, v in (revisions or {}).items()}
@@ -85,9 +125,13 @@ class CacheSource:
                 note = f"{artifact_id}: answered offline from licensecheck's cache (read {when})."
                 return Found(facts._replace(notes=(*facts.notes, note)))
         folder = os.path.join(self.hub_cache, f"{repo_type}s--{artifact_id.replace('/', '--')}")
+        answer: Lookup = Missing("not in licensecheck's cache nor the Hugging Face cache")
         if os.path.isdir(folder):
-            return self._snapshot(folder, artifact_id, kind, repo_type, revision)
-        return Missing("not in licensecheck's cache nor the Hugging Face cache")
+            answer = self._snapshot(folder, artifact_id, kind, repo_type, revision)
+        pinned = self.pinned.get(artifact_id.lower())
+        if isinstance(answer, Missing) and pinned is not None and pinned.revision == revision:
+            return Found(pinned.facts()._replace(id=artifact_id))
+        return answer
 
     def _ours(self) -> frozenset[str]:
         """The repos this tool's cache has a file for (`org--name`), listed once: the Hub

@@ -236,6 +236,8 @@ class Resolver:
             sources=facts.sources,
             notes=(*facts.notes, *((facts.description,) if facts.description else ())),
             incomplete=facts.incomplete,
+            gated=facts.gated,
+            moved_to=facts.moved_to,
         )
 
     def _add_edge(
@@ -460,6 +462,7 @@ def _clean(facts: ArtifactFacts) -> ArtifactFacts:
         notes=tuple(map(escape_controls, facts.notes)),
         description=opt(facts.description),
         incomplete=tuple(map(escape_controls, facts.incomplete)),
+        moved_to=opt(facts.moved_to),
     )
 
 

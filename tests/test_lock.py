@@ -1,0 +1,375 @@
+"""Lock files and drift (#20) through the fixture Hub, whose repos get new commits between the
+lock and the drift run: a license changed on an ancestor, a base model swapped, a dataset's
+generator added, a repo gone; `check --locked` reproduces the locked verdict byte for byte."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from model_licensecheck.lockfile import loads
+
+from .conftest import run
+from .hubserver import FixtureHub
+
+ROOT = Path(__file__).resolve().parents[1]
+TUNE = "lockco/tune"
+BASE = "upstream/base-a"
+OTHER_BASE = "upstream/base-b"
+DATA = "upstream/chats"
+
+
+def card(front: str, prose: str = "A model.") -> str:
+    return f"---\n{front.strip()}\n---\n\n{prose}\n"
+
+
+TUNE_CARD = card(f"license: apache-2.0\nbase_model: {BASE}\ndatasets:\n  - {DATA}",
+                 "Our tune for support answers.")  # fmt: skip
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FixtureHub]:
+    """A Hub of our own repos (written here), which the tests commit to."""
+    root = tmp_path / "hub"
+    repos = {
+        f"models/{TUNE}": TUNE_CARD,
+        f"models/{BASE}": card("license: apache-2.0", "A base model."),
+        f"models/{OTHER_BASE}": card("license: cc-by-nc-4.0", "Another base model."),
+        f"datasets/{DATA}": card("license: apache-2.0", "Support dialogues we wrote."),
+    }
+    for path, text in repos.items():
+        (root / path).mkdir(parents=True)
+        (root / path / "README.md").write_text(text, encoding="utf-8")
+    server = FixtureHub(root)
+    monkeypatch.setenv("HF_ENDPOINT", server.start())
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    yield server
+    server.stop()
+
+
+def lock(*targets: str) -> dict[str, object]:
+    result = run("lock", *targets)
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(Path("licensecheck.lock").read_text())
+    return data
+
+
+def drift(*args: str) -> tuple[int, dict[str, object]]:
+    result = run("drift", "licensecheck.lock", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def only_target(report: dict[str, object]) -> dict[str, object]:
+    targets = report["targets"]
+    assert isinstance(targets, list) and len(targets) == 1
+    first: dict[str, object] = targets[0]
+    return first
+
+
+def kinds(target: dict[str, object]) -> set[tuple[str, str]]:
+    changes = target["changes"]
+    assert isinstance(changes, list)
+    return {(c["kind"], c["node"]) for c in changes}
+
+
+def test_a_lock_pins_every_node_to_the_commit_it_was_read_at(hub: FixtureHub) -> None:
+    data = lock(TUNE)
+    assert next(iter(data)) == "schema_version"
+    nodes = {n["id"]: n for n in data["nodes"]}  # type: ignore[attr-defined]
+    assert nodes[BASE]["revision"] == hub.sha("model", BASE)
+    assert nodes[DATA]["revision"] == hub.sha("dataset", DATA)
+    assert nodes[TUNE]["edges"] == [
+        {"parent": BASE, "relation": "finetune"}, {"parent": DATA, "relation": "trained_on"},
+    ]  # fmt: skip
+    assert (nodes[BASE]["declared"], nodes[BASE]["license"]) == ("apache-2.0", "Apache-2.0")
+    text = Path("licensecheck.lock").read_text()
+    # One node per line, each naming its id: a diff of the lock names what changed.
+    node_lines = [line for line in text.splitlines() if line.startswith('    {"id": ')]
+    assert len(node_lines) == len(nodes)
+    assert run("lock", TUNE).exit_code == 0
+    assert Path("licensecheck.lock").read_text() == text  # same input, same bytes
+
+
+def test_unchanged_repos_do_not_drift(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.commit("model", TUNE, {"README.md": TUNE_CARD + "\nMore words on usage.\n"})
+    code, report = drift()
+    target = only_target(report)
+    assert (code, target["moved"]) == (0, False)
+    assert kinds(target) == {("revision-moved", TUNE)}
+
+
+def test_a_license_change_on_an_ancestor_drifts(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    code, report = drift()
+    target = only_target(report)
+    assert code == 1
+    assert target["verdict"] == {"locked": "allowed", "now": "prohibited"}
+    assert {("declared-license-changed", BASE), ("license-changed", BASE)} <= kinds(target)
+
+
+def test_a_swapped_base_model_drifts(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.commit("model", TUNE, {"README.md": TUNE_CARD.replace(BASE, OTHER_BASE)})
+    code, report = drift()
+    target = only_target(report)
+    assert code == 1
+    assert {("ancestor-removed", BASE), ("ancestor-added", OTHER_BASE),
+            ("edges-changed", TUNE)} <= kinds(target)  # fmt: skip
+
+
+def test_a_generator_added_to_a_dataset_drifts(hub: FixtureHub) -> None:
+    lock(TUNE)
+    prose = "Support dialogues. The answers were generated by GPT-4 from our manuals."
+    hub.commit("dataset", DATA, {"README.md": card("license: apache-2.0", prose)})
+    code, report = drift()
+    target = only_target(report)
+    assert code == 1
+    conditions = target["conditions"]
+    assert isinstance(conditions, dict)
+    assert [c.split("=")[0] for c in conditions["added"]] == ["service-terms"]
+    assert ("edges-changed", DATA) in kinds(target)
+    assert any(k == "ancestor-added" for k, _ in kinds(target))  # the service
+
+
+def test_a_repo_gone_drifts(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.delete("model", BASE)
+    code, report = drift()
+    target = only_target(report)
+    assert code == 1
+    assert target["verdict"] == {"locked": "allowed", "now": "unknown"}
+    assert ("repo-deleted", BASE) in kinds(target)
+
+
+@pytest.mark.parametrize("cache", ["warm", "fresh"])
+def test_check_locked_reproduces_the_locked_verdict_byte_for_byte(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache: str
+) -> None:
+    before = {fmt: run(TUNE, "--format", fmt) for fmt in ("json", "text", "markdown")}
+    lock(TUNE)
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    hub.commit("model", TUNE, {"README.md": TUNE_CARD.replace(BASE, OTHER_BASE)})
+    assert run(TUNE).exit_code == 1  # today's answer moved
+    if cache == "fresh":  # another machine: the old commits are read from the Hub's history
+        monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "fresh-cache"))
+    served = hub.count("/revision/")
+    for fmt, old in before.items():
+        again = run("check", "--locked", "licensecheck.lock", "--format", fmt)
+        assert (again.exit_code, again.stdout) == (old.exit_code, old.stdout)
+    assert (hub.count("/revision/") > served) == (cache == "fresh")
+
+
+def test_check_locked_offline_answers_from_the_lock_and_the_cache(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    served = hub.count()
+    result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
+    assert hub.count() == served  # nothing asked
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"]["status"] == "allowed"
+
+
+def test_drift_reports_in_text_and_markdown(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    text = run("drift", "licensecheck.lock")
+    assert text.exit_code == 1
+    assert f"{TUNE}: verdict moved: allowed -> prohibited" in text.stdout
+    assert f"{BASE}: license changed: Apache-2.0 -> CC-BY-NC-4.0" in text.stdout
+    md = run("drift", "licensecheck.lock", "--format", "markdown")
+    assert md.exit_code == 1
+    assert md.stdout.startswith("## License drift: 1 of 1 target(s) moved")
+    assert f"| {TUNE} | allowed | prohibited | **yes** |" in md.stdout
+
+
+def test_lock_check_verifies_the_declared_targets(hub: FixtureHub, tmp_path: Path) -> None:
+    lock(TUNE)
+    assert run("lock", "--check", TUNE).exit_code == 0
+    missing = run("lock", "--check", TUNE, BASE)
+    assert missing.exit_code == 1
+    assert f"{BASE} is declared but not in the lock" in missing.stderr
+    manifest = tmp_path / "models.txt"
+    manifest.write_text(f"{TUNE}\n")
+    assert run("lock", "--check", "--manifest", str(manifest)).exit_code == 0
+    assert hub.count() > 0
+    served = hub.count()
+    run("lock", "--check", TUNE)
+    assert hub.count() == served  # verifying never reads the Hub
+
+
+def test_a_damaged_lock_is_an_input_error(hub: FixtureHub) -> None:
+    Path("licensecheck.lock").write_text('{"schema_version": 1, "targets": 3}')
+    for args in (("drift", "licensecheck.lock"), ("check", "--locked", "licensecheck.lock")):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert "licensecheck.lock" in result.stderr
+        assert "Traceback" not in result.output
+    with pytest.raises(Exception, match="schema_version"):
+        loads('{"schema_version": 99}', "x.lock")
+
+
+def test_a_renamed_repo_drifts(hub: FixtureHub) -> None:
+    lock(TUNE)
+    new = "upstream/base-a-v2"
+    hub.folder("model", BASE).rename(hub.folder("model", new))
+    hub.renames[BASE] = new
+    code, report = drift()
+    target = only_target(report)
+    assert code == 0  # the same weights under a new name: nothing that matters moved
+    assert ("repo-renamed", BASE) in kinds(target)
+
+
+def test_a_repo_gated_since_the_lock_drifts(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    lock(TUNE)
+    sha = hub.sha("model", BASE)
+    (hub.folder("model", BASE) / "_hub.json").write_text(
+        json.dumps({"gated": "manual", "sha": sha, "token": "hf_x"})
+    )
+    # Same commit: the card this machine read at it still stands; the gate is reported.
+    code, report = drift()
+    assert code == 0
+    assert ("repo-gated", BASE) in kinds(only_target(report))
+    # A machine that never read it cannot any more: unknown, fail closed, and that matters.
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "fresh-cache"))
+    code, report = drift()
+    target = only_target(report)
+    assert code == 1
+    assert target["verdict"] == {"locked": "allowed", "now": "unknown"}
+    assert ("repo-gated", BASE) in kinds(target)
+
+
+def test_written_locks_validate_against_the_shipped_schema(hub: FixtureHub) -> None:
+    from importlib.resources import files
+
+    import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extra
+
+    schema = json.loads(
+        files("model_licensecheck").joinpath("schemas", "lock.json").read_text(encoding="utf-8")
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    hub.delete("model", OTHER_BASE)
+    prose = "Support dialogues. The answers were generated by GPT-4 from our manuals."
+    hub.commit("dataset", DATA, {"README.md": card("license: apache-2.0", prose)})
+    # A Hub lineage with a service and a knowledge-base ancestor, a repo that is gone (an
+    # unresolved node), and a local card.
+    local = Path("card.md")
+    local.write_text(card(f"license: mit\nbase_model: {OTHER_BASE}"), encoding="utf-8")
+    result = run("lock", TUNE, "lmsys/vicuna-7b-v1.5", str(local))
+    assert result.exit_code == 0, result.output
+    data = json.loads(Path("licensecheck.lock").read_text())
+    assert sorted(e.message for e in validator.iter_errors(data)) == []
+    statuses = {n["status"] for n in data["nodes"]}
+    assert {"resolved", "not-found"} <= statuses
+    assert any(n["revision"] is None and n["status"] == "resolved" for n in data["nodes"])
+    data["nodes"][0]["license"] = 5  # and the schema is not one that accepts anything
+    assert list(validator.iter_errors(data))
+
+
+def test_a_root_gone_is_reported_with_its_exit_code(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hub.delete("model", TUNE)
+    code, report = drift()
+    target = only_target(report)
+    assert code == 2  # the target itself no longer exists: an input error, as `check` says
+    assert target["verdict"] == {"locked": "allowed", "now": "error"}
+    assert "no such model" in str(target["error"])
+
+
+def test_the_pre_commit_hook_runs_lock_check(hub: FixtureHub) -> None:
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "licensecheck-lock")
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "licensecheck" and hook["pass_filenames"] is False
+    lock(TUNE)
+    assert run(*entry[1:], TUNE).exit_code == 0
+    assert run(*entry[1:], BASE).exit_code == 1
+
+
+def test_the_readme_shows_the_drift_workflow_that_actionlint_checks() -> None:
+    workflow = (ROOT / ".github" / "workflows" / "licensecheck-drift-example.yml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Keeping a release compliant", 1)[1].split("\n## ", 1)[0]
+    assert f"```yaml\n{workflow[workflow.index('name:') :]}```" in section
+
+
+def test_check_locked_offline_on_a_machine_without_caches_answers_from_the_lock(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    before = run(TUNE, "--format", "json")
+    lock(TUNE)
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "empty-cache"))
+    served = hub.count()
+    result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
+    assert hub.count() == served
+    assert result.exit_code == before.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["verdict"] == json.loads(before.stdout)["verdict"]
+    assert "answered offline from licensecheck.lock" in " ".join(report["lineage"]["notes"])
+    assert "warning" not in result.stderr
+    # Without the lock's facts, the same offline run cannot judge the model at all.
+    assert run(TUNE, "--offline").exit_code == 3
+
+
+def test_check_locked_warns_when_the_verdict_is_not_the_locked_one(hub: FixtureHub) -> None:
+    lock(TUNE)
+    path = Path("licensecheck.lock")
+    path.write_text(path.read_text().replace('"verdict": "allowed"', '"verdict": "unknown"'))
+    result = run("check", "--locked", "licensecheck.lock")
+    assert result.exit_code == 0
+    assert f"{TUNE}: the lock recorded unknown (attribution), this run gives allowed" in (
+        result.stderr
+    )
+
+
+def test_a_rules_change_that_moves_a_verdict_drifts(hub: FixtureHub) -> None:
+    extra = ROOT / "tests" / "fixtures" / "rules" / "extra"  # share-alike data reaches weights
+    hub.commit("dataset", DATA, {"README.md": card("license: cc-by-sa-4.0")})
+    assert run("lock", TUNE, "--rules", str(extra)).exit_code == 0
+    text = run("drift", "licensecheck.lock")  # today, without the stricter rule
+    assert text.exit_code == 1
+    assert "rules changed" in text.stdout
+    assert "conditions removed: share-alike" in text.stdout
+    assert "no node changed: the knowledge base, rules or policy moved it" in text.stdout
+    assert run("drift", "licensecheck.lock", "--rules", str(extra)).exit_code == 0
+
+
+def test_the_markdown_drift_report_escapes_what_cards_say(hub: FixtureHub) -> None:
+    lock(TUNE)
+    hostile = '"<img src=x onerror=alert(1)> @everyone | [x](http://evil.example)"'
+    hub.commit("model", BASE, {"README.md": card(f"license: {hostile}")})
+    md = run("drift", "licensecheck.lock", "--format", "markdown")
+    assert md.exit_code == 1
+    assert "declared license changed" in md.stdout
+    for raw in ("<img", "@everyone", "[x](http", "| [x]"):
+        assert raw not in md.stdout
+
+
+def test_a_root_pinned_by_the_manifest_stays_pinned_in_drift(
+    hub: FixtureHub, tmp_path: Path
+) -> None:
+    sha = hub.sha("model", TUNE)
+    manifest = tmp_path / "models.yaml"
+    manifest.write_text(f"- id: {TUNE}\n  revision: {sha}\n", encoding="utf-8")
+    assert run("lock", "--manifest", str(manifest)).exit_code == 0
+    data = json.loads(Path("licensecheck.lock").read_text())
+    assert data["targets"][0]["pin"] == sha
+    hub.commit("model", TUNE, {"README.md": TUNE_CARD.replace(BASE, OTHER_BASE)})
+    code, report = drift()
+    assert (code, kinds(only_target(report))) == (0, set())  # the release uses that commit
+    hub.commit("model", BASE, {"README.md": card("license: cc-by-nc-4.0")})
+    code, report = drift()  # its ancestors are not pinned by the manifest: they drift
+    assert code == 1
+    assert ("license-changed", BASE) in kinds(only_target(report))
