@@ -153,7 +153,11 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      type=PathType(file_okay=False),
                      help="A folder of extra rule files (repeatable), added to the shipped rules."),
         click.option("--policy", "policy_file", type=PathType(dir_okay=False),
-                     help="A policy file: gate, deployment profile, stances, lists, waivers."),
+                     help="A policy file: gate, deployment profile, stances, lists, waivers. "
+                     "Without it, the nearest .licensecheck.yml or pyproject.toml "
+                     "[tool.licensecheck] up to the repository root applies."),
+        click.option("--no-config", is_flag=True,
+                     help="Do not look for .licensecheck.yml or pyproject.toml; only --policy."),
         click.option("--fail-on", default=None,
                      help="Comma-separated verdicts that fail the gate (exit 1); overrides the "
                      "policy. Default: prohibited,unknown."),
@@ -188,8 +192,11 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
 
     try:
         policy = Policy()
-        if params["policy_file"] is not None:
-            policy = load_policy(params["policy_file"], load_kb(params["kb_dir"]))
+        policy_file = params["policy_file"]
+        if policy_file is None and not params["no_config"]:
+            policy_file = _discovered_policy()
+        if policy_file is not None:
+            policy = load_policy(policy_file, load_kb(params["kb_dir"]))
         if params["fail_on"] is not None:
             policy = policy._replace(fail_on=_statuses(params["fail_on"]))
         if params["deny_conditions"]:
@@ -205,6 +212,18 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
+
+
+def _discovered_policy() -> str | None:
+    """The policy found from the working directory up (verdict/config.py), as a path
+    relative to it, so that reports name it as the user sees it."""
+    from pathlib import Path
+
+    from .verdict.config import discover_policy, display_path
+
+    cwd = Path.cwd()
+    found = discover_policy(cwd)
+    return display_path(found, cwd) if found is not None else None
 
 
 def _progress() -> Callable[[str], None] | None:

@@ -176,6 +176,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, Any]:
                             "conditions": [str(c) for c in r.verdict.conditions],
                             "summary": r.verdict.summary,
                             "gate": "passed" if r.gate.passed else "failed",
+                            **({"policy": r.policy} if r.policy else {}),
                         }
                         for r in results
                     ]
