@@ -25,7 +25,7 @@ MAY_IMPORT = {
     "verdict": {"rules"},
     "report": set(),
 }
-ORCHESTRATION = {"checker", "cli", "cli_audit", "cli_db", "console"}
+ORCHESTRATION = {"checker", "cli", "cli_audit", "cli_db", "cli_schema", "console"}
 
 
 def _imports(path: Path) -> list[str]:

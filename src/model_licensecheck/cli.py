@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 DEFAULT_COMMAND = "check"
 
 
-LAZY_COMMANDS = {"audit": "cli_audit:audit_command", "db": "cli_db:db_group"}
+LAZY_COMMANDS = {
+    "audit": "cli_audit:audit_command",
+    "db": "cli_db:db_group",
+    "schema": "cli_schema:schema_command",
+}
 """Commands defined in their own modules, imported when run or listed: a check needs neither
 (click's "lazily loading subcommands" pattern)."""
 
