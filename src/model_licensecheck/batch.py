@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, InputError, LicensecheckError, YamlError
-from .model import CheckResult
+from .model import CheckResult, SourceLine
 from .resolve.card import MAX_CARD_BYTES, decode_text
 from .resolve.local import CARD_NAMES
 from .yamlio import LineDict, LineList, load
@@ -152,4 +152,17 @@ def run_audit(checker: "Checker", entries: Sequence[ManifestEntry]) -> AuditResu
     """Check every entry in one pass (shared ancestors are fetched once)."""
     revisions = {e.target: e.revision for e in entries if e.revision}
     outcomes = checker.check_many([e.target for e in entries], revisions=revisions)
-    return AuditResult(tuple(AuditEntry(e, o) for e, o in zip(entries, outcomes, strict=True)))
+    return AuditResult(
+        tuple(AuditEntry(e, _named(e, o)) for e, o in zip(entries, outcomes, strict=True))
+    )
+
+
+def _named(
+    entry: ManifestEntry, outcome: CheckResult | LicensecheckError
+) -> CheckResult | LicensecheckError:
+    """The result pointed at the manifest line that named it (SARIF shows it there)."""
+    if entry.file is None or not isinstance(outcome, CheckResult):
+        return outcome
+    from .locate import repo_relative
+
+    return outcome._replace(named_at=SourceLine(repo_relative(entry.file), entry.line))

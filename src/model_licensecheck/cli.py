@@ -182,6 +182,10 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
+        click.option("--named-in", "named_in", multiple=True, type=PathType(dir_okay=False),
+                     help="A repository file that names the models (a workflow, a Dockerfile, "
+                     "code); SARIF points each result at the line naming its model "
+                     "(repeatable; an audit's manifest lines come first)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -259,6 +263,10 @@ def emit(
         click.echo("\r\033[K", err=True, nl=False)
     output: Path | None = params["output"]
     chosen = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+    if params["named_in"]:
+        from .locate import attach_named
+
+        results = attach_named(results, params["named_in"])
     if len(chosen) > 1 and output is None:
         click.echo("licensecheck: error: several formats need -o DIR to write them to", err=True)
         sys.exit(ExitCode.INPUT_ERROR)
