@@ -242,8 +242,9 @@ def test_a_failing_github_api_does_not_change_the_jobs_exit_code(tmp_path: Path)
 
 def test_sarif_points_at_the_workflow_line_naming_the_model(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    workflow = tmp_path / ".github" / "workflows" / "models.yml"
-    workflow.parent.mkdir(parents=True)
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    workflow = folder / "models.yml"
     workflow.write_text(
         "on: pull_request\njobs:\n  gate:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - uses: acme/model-licensecheck@v1\n        with:\n          models: |\n"

@@ -55,9 +55,9 @@ def test_pyproject_table_is_read_and_a_pyproject_without_it_is_passed_over(repo:
 def test_dedicated_file_beats_pyproject_in_the_same_folder(repo: Path) -> None:
     (repo / "pyproject.toml").write_text(TOML_FAILS_DOLLY, encoding="utf-8")
     (repo / ".licensecheck.yaml").write_text("schema_version: 1\n", encoding="utf-8")
-    assert discover_policy(Path.cwd()) == (repo / ".licensecheck.yaml").resolve()
+    assert discover_policy(Path.cwd()) == str((repo / ".licensecheck.yaml").resolve())
     (repo / ".licensecheck.yml").write_text("schema_version: 1\n", encoding="utf-8")
-    assert discover_policy(Path.cwd()) == (repo / ".licensecheck.yml").resolve()
+    assert discover_policy(Path.cwd()) == str((repo / ".licensecheck.yml").resolve())
     assert run(DOLLY, "--offline").exit_code == 0
 
 
@@ -120,6 +120,32 @@ def test_pyproject_policy_validates_like_the_yaml_one(tmp_path: Path) -> None:
     toml.write_text('[project]\nname = "x"\n', encoding="utf-8")
     with pytest.raises(ValidationError, match=r"no \[tool.licensecheck\] table"):
         load_policy(toml)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[tool.licensecheck]\nschema_version = 1\n",
+        "[tool]\nlicensecheck = {schema_version = 1}\n",
+        "[tool]\nlicensecheck.schema_version = 1\n",
+        "tool.licensecheck.schema_version = 1\n",
+        '[tool."licensecheck".gate]\nfail_on = []\n',
+    ],
+)
+def test_every_toml_spelling_of_the_table_is_found(tmp_path: Path, text: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert discover_policy(tmp_path) == str((tmp_path / "pyproject.toml").resolve())
+
+
+def test_a_pyproject_that_only_names_the_tool_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "model-licensecheck"\n[project.scripts]\n'
+        'licensecheck = "model_licensecheck.console:run"\n[tool.licensecheckx]\na = 1\n',
+        encoding="utf-8",
+    )
+    assert discover_policy(tmp_path) is None
 
 
 def test_display_path_is_relative_to_the_working_folder(tmp_path: Path) -> None:

@@ -225,11 +225,9 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
 def _discovered_policy() -> str | None:
     """The policy found from the working directory up (verdict/config.py), as a path
     relative to it, so that reports name it as the user sees it."""
-    from pathlib import Path
-
     from .verdict.config import discover_policy, display_path
 
-    cwd = Path.cwd()
+    cwd = os.getcwd()
     found = discover_policy(cwd)
     return display_path(found, cwd) if found is not None else None
 

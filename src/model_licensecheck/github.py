@@ -8,8 +8,6 @@ header, never printed, never sent on a redirect, and only over HTTPS (plain HTTP
 is allowed for tests).
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

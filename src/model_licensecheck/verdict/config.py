@@ -4,13 +4,15 @@ black find theirs); and the TOML table read with the lines of its keys."""
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError, Problem
-from ..yamlio import LineDict
+from ..paths import StrPath
+
+# Discovery runs on every check, so it uses os.path only; tomllib and the YAML line records
+# load when a pyproject.toml that mentions this tool is read (tests/test_startup.py).
 
 CONFIG_NAMES = (".licensecheck.yml", ".licensecheck.yaml", "pyproject.toml")
 """The files looked for in each folder, the first that applies winning: a dedicated file
@@ -19,50 +21,70 @@ beats `pyproject.toml` in the same folder (it exists only to configure this tool
 PYPROJECT_TABLE = ("tool", "licensecheck")
 
 
-def discover_policy(start: Path) -> Path | None:
+def discover_policy(start: StrPath) -> str | None:
     """The nearest policy from `start` upward: a `.licensecheck.yml`/`.yaml`, or a
     `pyproject.toml` that has a `[tool.licensecheck]` table (one without it is passed over).
     The walk stops after the folder holding `.git` (the repository root) or at the
     filesystem root, so a policy outside the repository never applies by surprise."""
-    folder = start.resolve()
+    folder = os.path.realpath(start)
     while True:
         for name in CONFIG_NAMES:
-            candidate = folder / name
-            if not candidate.is_file():
+            candidate = os.path.join(folder, name)
+            if not os.path.isfile(candidate):
                 continue
             if name != "pyproject.toml" or _has_table(candidate):
                 return candidate
-        if (folder / ".git").exists() or folder.parent == folder:
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
             return None
-        folder = folder.parent
+        folder = parent
 
 
-def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` when it is inside it (or in a parent), else absolute."""
-    resolved, here = path.resolve(), cwd.resolve()
-    if resolved.is_relative_to(here):
-        return str(resolved.relative_to(here))
-    for up, parent in enumerate(here.parents, start=1):
-        if resolved.is_relative_to(parent) and up <= 8:
-            return str(Path(*([".."] * up)) / resolved.relative_to(parent))
-    return str(resolved)
+def display_path(path: StrPath, cwd: StrPath) -> str:
+    """`path` relative to `cwd` (climbing at most 8 folders), else absolute."""
+    resolved, here = os.path.realpath(path), os.path.realpath(cwd)
+    relative = os.path.relpath(resolved, here)
+    if relative.split(os.sep)[:9].count("..") > 8:
+        return resolved
+    return relative
 
 
-def _has_table(path: Path) -> bool:
-    """Whether a pyproject.toml has `[tool.licensecheck]`; a broken one counts as having it,
-    so that the error is reported rather than the file silently skipped."""
+_MENTIONS_TABLE = re.compile(
+    rb"(?m)^[ \t]*(?:\[[ \t]*tool[ \t]*\.[ \t]*[\"']?licensecheck\b"  # [tool.licensecheck
+    rb"|tool[ \t]*\.[ \t]*[\"']?licensecheck\b"  # tool.licensecheck.x = (dotted, top level)
+    rb"|[\"']?licensecheck[\"']?[ \t]*(?:\.|=[ \t]*\{))"  # under [tool]: licensecheck.x / = {
+)
+"""A line that could open or set the table. A file without one has no table; a console script
+named `licensecheck = "..."` is not one (so this project's own pyproject needs no parser)."""
+
+
+def _has_table(path: str) -> bool:
+    """Whether a pyproject.toml has `[tool.licensecheck]`; a broken one that mentions it
+    counts as having it, so that the error is reported rather than the file skipped."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return True
+    if not _MENTIONS_TABLE.search(raw):
+        return False  # most pyproject.toml files: no TOML parser needed to pass them over
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return True
     return isinstance(data.get("tool"), dict) and "licensecheck" in data["tool"]
 
 
-def load_pyproject_table(path: Path) -> dict[str, Any]:
+def load_pyproject_table(path: StrPath) -> dict[str, Any]:
     """The `[tool.licensecheck]` table of a pyproject.toml, as mappings that know the line of
     each key (validation messages then say where, as they do for YAML)."""
+    import tomllib
+
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([Problem(str(path), str(exc))]) from None
@@ -117,6 +139,8 @@ def _key_lines(text: str) -> _Lines:
 
 def _annotate(value: Any, path: tuple[str | int, ...], lines: _Lines) -> Any:
     """Mappings become LineDicts with their own line and their keys' lines."""
+    from ..yamlio import LineDict
+
     if isinstance(value, list):
         return [_annotate(item, (*path, i), lines) for i, item in enumerate(value)]
     if not isinstance(value, dict):

@@ -82,11 +82,9 @@ def load_policy(path: StrPath, kb: KnowledgeBase | None = None) -> Policy:
     c = Collector(str(path))
     data: object
     if str(path).endswith(".toml"):  # pyproject.toml's [tool.licensecheck] (verdict/config.py)
-        from pathlib import Path
-
         from .config import load_pyproject_table
 
-        data = load_pyproject_table(Path(path))
+        data = load_pyproject_table(path)
     else:
         try:
             with open(path, encoding="utf-8") as handle:
