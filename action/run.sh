@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Action's step: run licensecheck with the inputs (read from the environment, never
-# interpolated into this script), write the Markdown report to the job summary, set outputs.
+# interpolated into this script) and set the outputs; later steps write the job summary
+# (within GitHub's size limit) and the pull-request comment (model_licensecheck/github.py).
 # It exits 0 itself so that later steps (the SARIF upload) run; the Action's last step exits
 # with licensecheck's code.
 set -uo pipefail
@@ -12,6 +13,12 @@ args=()
 if [[ -n "${INPUT_POLICY:-}" ]]; then args+=(--policy "$INPUT_POLICY"); fi
 if [[ -n "${INPUT_FAIL_ON:-}" ]]; then args+=(--fail-on "$INPUT_FAIL_ON"); fi
 if [[ "${INPUT_OFFLINE:-false}" == "true" ]]; then args+=(--offline); fi
+# The workflow names the models (the `models` input): SARIF points code scanning at those
+# lines. GITHUB_WORKFLOW_REF is "owner/repo/.github/workflows/file.yml@ref".
+workflow="${GITHUB_WORKFLOW_REF:-}"
+workflow="${workflow#*/*/}"
+workflow="${workflow%%@*}"
+if [[ -n "$workflow" && -f "$workflow" ]]; then args+=(--named-in "$workflow"); fi
 
 formats=(markdown json)
 for fmt in ${INPUT_FORMATS:-json sarif}; do
@@ -59,8 +66,4 @@ fi
   [[ -s "$out/licensecheck.sarif" ]] && echo "sarif-report=$out/licensecheck.sarif"
   [[ -s "$out/licensecheck.md" ]] && echo "markdown-report=$out/licensecheck.md"
 } >> "$GITHUB_OUTPUT"
-
-if [[ -n "${GITHUB_STEP_SUMMARY:-}" && -s "$out/licensecheck.md" ]]; then
-  cat "$out/licensecheck.md" >> "$GITHUB_STEP_SUMMARY"
-fi
 exit 0

@@ -31,6 +31,7 @@ ORCHESTRATION = {
     "cli_audit",
     "cli_db",
     "cli_lock",
+    "cli_schema",
     "console",
     "drift",
     "lockfile",

@@ -205,6 +205,8 @@ def test_the_wheel_carries_the_shipped_data_compiled(tmp_path: Path) -> None:
         data = archive.read("model_licensecheck/_data/compiled.lcdb")
         names = archive.namelist()
     assert "model_licensecheck/_data/license_db/models/databricks.yaml" in names
+    for schema in ("policy", "manifest", "rules"):  # `licensecheck schema` reads them
+        assert f"model_licensecheck/schemas/{schema}.json" in names
     kb = KnowledgeBase(CompiledFile(data, "wheel"))
     assert_answers_like_the_yaml(kb, shipped_kb_dir())
     assert json.loads(data.split(b"\n", 1)[0])["documents"].keys() >= {"rules", "stances"}

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, InputError, LicensecheckError, YamlError
-from .model import CheckResult
+from .model import CheckResult, SourceLine
 from .resolve.card import MAX_CARD_BYTES, decode_text
 from .resolve.local import CARD_NAMES
-from .yamlio import load
+from .yamlio import LineDict, LineList, load
 
 if TYPE_CHECKING:
     from .checker import Checker
@@ -21,6 +21,10 @@ class ManifestEntry(NamedTuple):
     target: str
     revision: str | None = None
     notes: str | None = None
+    file: str | None = None
+    """The manifest that lists this entry, as it was given (reports point at it)."""
+    line: int | None = None
+    """The 1-based line of the manifest where the entry names its model."""
 
 
 class AuditEntry(NamedTuple):
@@ -97,10 +101,10 @@ def read_manifest(path: Path) -> list[ManifestEntry]:
     if path.suffix.lower() in (".yml", ".yaml"):
         return _yaml_manifest(text, path)
     entries = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         item = line.split("#", 1)[0].strip()
         if item:
-            entries.append(ManifestEntry(item))
+            entries.append(ManifestEntry(item, file=str(path), line=number))
     if not entries:
         raise InputError(f"{path}: the manifest lists no models")
     return entries
@@ -115,15 +119,20 @@ def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
         version = data.get("schema_version", 1)
         if version != 1:
             raise InputError(f"{path}: unsupported schema_version {version!r} (this tool reads 1)")
+        unknown = set(data) - {"schema_version", "models"}
+        if unknown:
+            raise InputError(f"{path}: unknown keys: {', '.join(sorted(map(str, unknown)))}")
         data = data.get("models")
     if not isinstance(data, list) or not data:
         raise InputError(f"{path}: a YAML manifest is a list of models (or `models:` of one)")
     entries: list[ManifestEntry] = []
     for i, item in enumerate(data):
+        line = data.line_of(i) if isinstance(data, LineList) else None
         if isinstance(item, str) and item.strip():
-            entries.append(ManifestEntry(item.strip()))
+            entries.append(ManifestEntry(item.strip(), file=str(path), line=line))
             continue
-        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+        target = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(target, str) or not target.strip():
             raise InputError(f"{path}: models[{i}] must be an id or a mapping with `id`")
         unknown = set(item) - {"id", "revision", "notes"}
         if unknown:
@@ -131,7 +140,11 @@ def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
         revision, notes = item.get("revision"), item.get("notes")
         if revision is not None and not isinstance(revision, str):
             raise InputError(f"{path}: models[{i}].revision must be a string")
-        entries.append(ManifestEntry(item["id"], revision, str(notes) if notes else None))
+        if notes is not None and not isinstance(notes, str):
+            raise InputError(f"{path}: models[{i}].notes must be a string")
+        if isinstance(item, LineDict):
+            line = item.line_of("id")
+        entries.append(ManifestEntry(target.strip(), revision, notes or None, str(path), line))
     return entries
 
 
@@ -139,4 +152,17 @@ def run_audit(checker: "Checker", entries: Sequence[ManifestEntry]) -> AuditResu
     """Check every entry in one pass (shared ancestors are fetched once)."""
     revisions = {e.target: e.revision for e in entries if e.revision}
     outcomes = checker.check_many([e.target for e in entries], revisions=revisions)
-    return AuditResult(tuple(AuditEntry(e, o) for e, o in zip(entries, outcomes, strict=True)))
+    return AuditResult(
+        tuple(AuditEntry(e, _named(e, o)) for e, o in zip(entries, outcomes, strict=True))
+    )
+
+
+def _named(
+    entry: ManifestEntry, outcome: CheckResult | LicensecheckError
+) -> CheckResult | LicensecheckError:
+    """The result pointed at the manifest line that named it (SARIF shows it there)."""
+    if entry.file is None or not isinstance(outcome, CheckResult):
+        return outcome
+    from .locate import repo_relative
+
+    return outcome._replace(named_at=SourceLine(repo_relative(entry.file), entry.line))

@@ -33,6 +33,7 @@ LAZY_COMMANDS = {
     "db": "cli_db:db_group",
     "drift": "cli_lock:drift_command",
     "lock": "cli_lock:lock_command",
+    "schema": "cli_schema:schema_command",
 }
 """Commands defined in their own modules, imported when run or listed: a check needs neither
 (click's "lazily loading subcommands" pattern)."""
@@ -167,7 +168,11 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      type=PathType(file_okay=False),
                      help="A folder of extra rule files (repeatable), added to the shipped rules."),
         click.option("--policy", "policy_file", type=PathType(dir_okay=False),
-                     help="A policy file: gate, deployment profile, stances, lists, waivers."),
+                     help="A policy file: gate, deployment profile, stances, lists, waivers. "
+                     "Without it, the nearest .licensecheck.yml or pyproject.toml "
+                     "[tool.licensecheck] up to the repository root applies."),
+        click.option("--no-config", is_flag=True,
+                     help="Do not look for .licensecheck.yml or pyproject.toml; only --policy."),
         click.option("--fail-on", default=None,
                      help="Comma-separated verdicts that fail the gate (exit 1); overrides the "
                      "policy. Default: prohibited,unknown."),
@@ -188,6 +193,10 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
+        click.option("--named-in", "named_in", multiple=True, type=PathType(dir_okay=False),
+                     help="A repository file that names the models (a workflow, a Dockerfile, "
+                     "code); SARIF points each result at the line naming its model "
+                     "(repeatable; an audit's manifest lines come first)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -204,8 +213,11 @@ def make_checker(
 
     try:
         policy = Policy()
-        if params["policy_file"] is not None:
-            policy = load_policy(params["policy_file"], load_kb(params["kb_dir"]))
+        policy_file = params["policy_file"]
+        if policy_file is None and not params["no_config"]:
+            policy_file = _discovered_policy()
+        if policy_file is not None:
+            policy = load_policy(policy_file, load_kb(params["kb_dir"]))
         if params["fail_on"] is not None:
             policy = policy._replace(fail_on=_statuses(params["fail_on"]))
         if params["deny_conditions"]:
@@ -221,6 +233,16 @@ def make_checker(
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
+
+
+def _discovered_policy() -> str | None:
+    """The policy found from the working directory up (verdict/config.py), as a path
+    relative to it, so that reports name it as the user sees it."""
+    from .verdict.config import discover_policy, display_path
+
+    cwd = os.getcwd()
+    found = discover_policy(cwd)
+    return display_path(found, cwd) if found is not None else None
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -252,6 +274,10 @@ def emit(
         click.echo("\r\033[K", err=True, nl=False)
     output: Path | None = params["output"]
     chosen = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+    if params["named_in"]:
+        from .locate import attach_named
+
+        results = attach_named(results, params["named_in"])
     if len(chosen) > 1 and output is None:
         click.echo("licensecheck: error: several formats need -o DIR to write them to", err=True)
         sys.exit(ExitCode.INPUT_ERROR)

@@ -28,6 +28,9 @@ def source_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="A folder of extra rule files (repeatable)."),
         click.option("--policy", "policy_file", type=PathType(dir_okay=False),
                      help="The policy file the verdicts are judged under."),
+        click.option("--no-config", is_flag=True,
+                     help="Do not look for .licensecheck.yml or [tool.licensecheck] in "
+                          "pyproject.toml (as check does)."),
         click.option("--token", envvar="HF_TOKEN", default=None, show_envvar=True,
                      help="Hub token for gated repos (read from HF_TOKEN; never printed)."),
         click.option("--timeout", "time_limit", type=click.FloatRange(min=0, min_open=True),
@@ -46,6 +49,18 @@ def _checker(params: dict[str, Any], max_depth: int, offline: bool | None = None
     if offline is not None:
         full["offline"] = offline
     return make_checker(full)
+
+
+def _policy_used(params: dict[str, Any]) -> Path | None:
+    """The policy the verdicts were judged under: --policy, else the one `check` would find."""
+    from pathlib import Path
+
+    from .cli import _discovered_policy
+
+    if params["policy_file"] is not None or params.get("no_config"):
+        return params["policy_file"]  # type: ignore[no-any-return]
+    found = _discovered_policy()
+    return Path(found) if found is not None else None
 
 
 def _policy_digest(policy_file: Path | None) -> str | None:
@@ -118,7 +133,7 @@ def lock_command(
         declared, pins = _declared(targets, manifest)
         if not declared:
             raise click.UsageError("give TARGET(s), a --manifest, or both")
-        policy_digest = _policy_digest(params["policy_file"])
+        policy_digest = _policy_digest(_policy_used(params))
         if verify:
             lock = read_lock(lock_path)
             checker = _checker(params, lock.max_depth, offline=True)
@@ -186,7 +201,7 @@ def drift_command(lock_path: Path, fmt: str, output: Path | None, **params: Any)
     try:
         old = read_lock(lock_path)
         checker = _checker(params, old.max_depth)
-        policy_digest = _policy_digest(params["policy_file"])
+        policy_digest = _policy_digest(_policy_used(params))
         targets = [t.target for t in old.targets]
         new, errors = lock_of(checker, targets, old.pins(), policy_digest)
         report = compare(str(lock_path), old, new, errors, policy_digest)

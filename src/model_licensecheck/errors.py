@@ -138,3 +138,9 @@ class YamlError(ValueError):
 class PatternError(ValueError):
     """A rule's path pattern is not valid (rules/pathpattern.py); reported as a rule-file
     problem."""
+
+
+class GitHubApiError(ResolutionError):
+    """GitHub's REST API answered with an error or could not be reached (github.py). The
+    Action reports it as a warning: the comment is a courtesy and never changes the exit code
+    of the check."""

@@ -360,6 +360,15 @@ class LicenseInfo(NamedTuple):
     summary: str | None
 
 
+class SourceLine(NamedTuple):
+    """Where a file of the user's repository names the checked model (a manifest entry, a
+    workflow's input): code scanning shows a result there."""
+
+    file: str
+    """Relative to the repository root when the file is inside one, else as given."""
+    line: int | None = None
+
+
 class CheckResult(NamedTuple):
     """Everything one check produced: the reports render this and nothing else."""
 
@@ -376,6 +385,9 @@ class CheckResult(NamedTuple):
     """The policy file the gate and the deployment were judged by."""
     licenses: tuple[LicenseInfo, ...] = ()
     """Every license id the result names that the knowledge base describes, sorted by id."""
+    named_at: SourceLine | None = None
+    """The repository file and line that named this model, when one did (audit manifests,
+    `--named-in`)."""
 
 
 # ASCII only (re.ASCII): the Hub's ids are, and a look-alike letter from another script must

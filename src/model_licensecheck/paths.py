@@ -125,3 +125,14 @@ def write_atomic(
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+SCHEMA_NAMES = ("policy", "manifest", "rules")
+"""The JSON Schemas (draft 2020-12) shipped in `model_licensecheck/schemas/`, for editors."""
+
+
+def schema_file(name: str) -> str:
+    """The path of a shipped JSON Schema: `policy`, `manifest` or `rules`."""
+    if name not in SCHEMA_NAMES:
+        raise ValueError(f"no schema named {name!r} (expected one of {', '.join(SCHEMA_NAMES)})")
+    return os.path.join(_PACKAGE, "schemas", f"{name}.json")

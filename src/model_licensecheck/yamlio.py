@@ -1,4 +1,5 @@
-"""Safe YAML loading for every file we read: no tags, no aliases, line numbers kept."""
+"""Safe YAML loading for every file we read: no tags, no aliases, line numbers kept (of
+mapping keys and of sequence items)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ class LineDict(dict[str, Any]):
     def line_of(self, key: str) -> int:
         """The line of `key`, or of the mapping when the key is absent."""
         return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence that remembers the 1-based line of each item."""
+
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        """The line where item `index` starts."""
+        return self.item_lines[index]
 
 
 @cache
@@ -55,8 +66,16 @@ def _loader_class() -> type[Any]:
                     mapping.key_lines[key] = key_node.start_mark.line + 1
             return mapping
 
+        def construct_line_list(self, node: Any) -> Any:
+            items = LineList(self.construct_object(child, deep=True) for child in node.value)
+            items.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return items
+
     _Loader.add_constructor(
         yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
+    )
+    _Loader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_line_list
     )
     return _Loader
 

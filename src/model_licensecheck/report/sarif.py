@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "model-licensecheck"
-INFORMATION_URI = "https://pypi.org/project/model-licensecheck/"
+INFORMATION_URI = "https://github.com/model-licensecheck/model-licensecheck"
+"""The project's repository: pyproject's [project.urls] Homepage (a test keeps them equal)."""
 FINGERPRINT_KEY = "modelLicensecheck/v1"
 HUB_BASE_ID = "HUGGINGFACE"
 HUB_URL = "https://huggingface.co/"
@@ -72,6 +73,14 @@ def _subject_location(result: CheckResult) -> dict[str, Any]:
     if subject.kind in LOCAL_KINDS:
         uri, relative = _file_uri(subject.target)
         return {"physicalLocation": {"artifactLocation": _artifact(uri, relative)}}
+    if result.named_at is not None:
+        # The manifest (or workflow, --named-in) line that names the model: a file in the
+        # checkout, so code scanning shows the alert where the model is chosen.
+        uri, relative = _file_uri(result.named_at.file)
+        physical: dict[str, Any] = {"artifactLocation": _artifact(uri, relative)}
+        if result.named_at.line is not None:
+            physical["region"] = {"startLine": result.named_at.line}
+        return {"physicalLocation": physical}
     # The Hub URL is written relative to a HUGGINGFACE base (run.originalUriBaseIds): GitHub
     # rejects a whole upload whose locations use a scheme other than file ("SARIF URI scheme
     # "https" did not match the checkout URI scheme "file"", github/codeql-action#754).
@@ -176,6 +185,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, Any]:
                             "conditions": [str(c) for c in r.verdict.conditions],
                             "summary": r.verdict.summary,
                             "gate": "passed" if r.gate.passed else "failed",
+                            **({"policy": r.policy} if r.policy else {}),
                         }
                         for r in results
                     ]

@@ -72,18 +72,25 @@ class Policy(NamedTuple):
 
 
 def load_policy(path: StrPath, kb: KnowledgeBase | None = None) -> Policy:
-    """Read and validate a policy file; raise with every problem, each with its field."""
+    """Read and validate a policy file (YAML, or the `[tool.licensecheck]` table of a `.toml`
+    file such as pyproject.toml); raise with every problem, each with its field and line."""
     from ..errors import YamlError
     from ..validation import Collector
     from ..yamlio import load
     from .policyfile import parse_policy
 
     c = Collector(str(path))
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = load(handle.read())
-    except (OSError, UnicodeDecodeError, YamlError) as exc:
-        raise PolicyError([Problem(str(path), str(exc))]) from None
+    data: object
+    if str(path).endswith(".toml"):  # pyproject.toml's [tool.licensecheck] (verdict/config.py)
+        from .config import load_pyproject_table
+
+        data = load_pyproject_table(path)
+    else:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = load(handle.read())
+        except (OSError, UnicodeDecodeError, YamlError) as exc:
+            raise PolicyError([Problem(str(path), str(exc))]) from None
     if not isinstance(data, Mapping):
         raise PolicyError([Problem(str(path), "must be a YAML mapping")])
     policy = parse_policy(data, c, kb)
