@@ -62,21 +62,27 @@ class Page(HTMLParser):
         self.elements: list[Element] = []
         self.text: list[str] = []
         self.styles: list[str] = []
+        self.title = ""
+        """The document's title (the first <title>; the graph's boxes have their own)."""
         self._in_style = False
+        self._in_title = False
         self.feed(text)
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append(Element(tag, {k: v or "" for k, v in attrs}))
         self._in_style = tag == "style"
+        self._in_title = tag == "title" and not self.title
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append(Element(tag, {k: v or "" for k, v in attrs}))
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
+        self._in_style = self._in_title = False
 
     def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
         (self.styles if self._in_style else self.text).append(data)
 
     def find(self, tag: str, cls: str) -> list[Element]:
