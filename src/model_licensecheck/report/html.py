@@ -1,13 +1,14 @@
 """A self-contained HTML evidence report: verdict, obligations, the lineage as an SVG graph with
 the path that drives the verdict marked, and every finding with its evidence; print-friendly."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the records below keep evaluated annotations
+# (tests/test_startup.py), which typing.NamedTuple would otherwise compile at every start.
 import base64
 import hashlib
 import html
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..model import (
     AnyNode,
@@ -22,9 +23,6 @@ from ..model import (
 from ..safetext import escape_controls
 from .common import created_at
 from .text import license_label
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 MAX_NODES = 40
 """Nodes drawn in one graph at most; the rest are counted in a "+N more" box (the node table
@@ -70,8 +68,9 @@ a { color: #0550ae; overflow-wrap: anywhere; }
 ul.checklist { list-style: none; padding-left: 0; margin: 0; }
 ul.checklist li { margin: 4px 0; break-inside: avoid; }
 ul.checklist input { margin: 0 8px 0 0; vertical-align: -2px; }
-.cond { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px;
-  background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px; padding: 0 4px; }
+.cond { display: inline-block; font-family: ui-monospace, "DejaVu Sans Mono", monospace;
+  font-size: 12px; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px;
+  padding: 0 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
@@ -287,14 +286,22 @@ def layout(result: CheckResult, drive_nodes: set[str]) -> Layout:
         more.append(More(trailing, (width - _BOX_W) // 2, _MARGIN + rows_drawn * _ROW_H))
         rows_drawn += 1
     height = 2 * _MARGIN + rows_drawn * _ROW_H - (_ROW_H - _BOX_H)
-    # Edges within the bottom row arc below it: room for them.
+    # Edges within the bottom row arc below it: room for the deepest arc and its label.
     bottom = _MARGIN + (rows_drawn - 1) * _ROW_H
-    if any(
-        e.child in boxes and e.parent in boxes and boxes[e.child].y == boxes[e.parent].y == bottom
+    arcs = [
+        _sag(boxes[e.child].x - boxes[e.parent].x)
         for e in lineage.edges
-    ):
-        height += _ROW_H - _BOX_H
+        if e.child in boxes
+        and e.parent in boxes
+        and boxes[e.child].y == boxes[e.parent].y == bottom
+    ]
+    height += max(arcs, default=0) + (10 if arcs else 0)
     return Layout(boxes, tuple(more), hidden, width, height)
+
+
+def _sag(dx: int) -> int:
+    """How far below a row an arc between two of its boxes `dx` apart reaches."""
+    return min(22 + 8 * abs(dx) // _SLOT_W, _ROW_H - _BOX_H - 14)
 
 
 def _hubs_in_the_middle(row: list[str], edges: Sequence[Edge]) -> list[str]:
@@ -549,7 +556,7 @@ class _Section:
             lx, ly = (cx + px) // 2, (y1 + y2) // 2
         elif parent.y == child.y:  # same row: an arc below both boxes
             y = child.y + _BOX_H
-            sag = min(22 + 8 * abs(px - cx) // _SLOT_W, _ROW_H - _BOX_H - 14)
+            sag = _sag(px - cx)
             d = f"M{cx},{y} C{cx},{y + sag} {px},{y + sag} {px},{y}"
             lx, ly = (cx + px) // 2, y + (3 * sag) // 4
         else:  # upwards, to an ancestor drawn nearer the subject
