@@ -113,8 +113,9 @@ svg .arrowhead.drive { fill: #cf222e; }
 .finding.f-prohibited { border-left-color: #cf222e; }
 .finding header { font-weight: 600; }
 .finding p { margin: 4px 0; }
-.tag { font-size: 11px; font-weight: 600; color: #a40e26; border: 1px solid #cf222e;
-  border-radius: 10px; padding: 0 6px; margin-left: 6px; }
+.tag { display: inline-block; white-space: nowrap; font-size: 11px; font-weight: 600;
+  color: #a40e26; border: 1px solid #cf222e; border-radius: 10px; padding: 0 6px;
+  margin-left: 6px; }
 ul.evidence { margin: 4px 0 0; padding-left: 18px; font-size: 13px; }
 ul.evidence li { margin: 3px 0; }
 blockquote { margin: 3px 0; padding: 2px 10px; border-left: 3px solid #d0d7de; color: #3d444d;
