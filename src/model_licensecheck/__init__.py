@@ -162,7 +162,7 @@ def audit(
 
 def render(results: CheckResult | Sequence[CheckResult], fmt: Format | str = "json") -> str:
     """A report in any format: text, json, markdown, spdx-json, spdx-tv, spdx3, sarif,
-    cyclonedx. Pure: the same results (and SOURCE_DATE_EPOCH) give the same text."""
+    cyclonedx, html. Pure: the same results (and SOURCE_DATE_EPOCH) give the same text."""
     from .model import CheckResult
     from .report.interface import Format, reporter
 

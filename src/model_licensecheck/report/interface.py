@@ -20,6 +20,7 @@ class Format(StrEnum):
     SPDX3 = "spdx3"
     SARIF = "sarif"
     CYCLONEDX = "cyclonedx"
+    HTML = "html"
 
     @property
     def extension(self) -> str:
@@ -36,6 +37,7 @@ _EXTENSIONS = {
     Format.SPDX3: ".spdx3.jsonld",
     Format.SARIF: ".sarif",
     Format.CYCLONEDX: ".cdx.json",
+    Format.HTML: ".html",
 }
 
 
@@ -82,3 +84,7 @@ def reporter(fmt: Format, color: bool = False) -> Reporter:
             from .cyclonedx import CycloneDxReporter
 
             return CycloneDxReporter()
+        case Format.HTML:
+            from .html import HtmlReporter
+
+            return HtmlReporter()
