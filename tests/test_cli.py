@@ -16,7 +16,7 @@ CARDS = FIXTURES / "cards"
 
 
 def test_dolly_is_allowed_offline_with_its_lineage_and_evidence() -> None:
-    result = run("databricks/dolly-v2-12b", "--offline")
+    result = run("databricks/dolly-v2-12b", "--offline", "-vv")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "databricks/dolly-v2-12b: ALLOWED for commercial use" in out

@@ -107,6 +107,62 @@ class PathType(click.ParamType[os.PathLike[str], Any]):
         return self._real().shell_complete(ctx, param, incomplete)
 
 
+_EXIT_CODES = (
+    (ExitCode.PASSED, "the gate passed (every model, for several)"),
+    (ExitCode.GATE_FAILED, "the gate failed (by default: a prohibited or unknown verdict)"),
+    (ExitCode.INPUT_ERROR, "usage or input error (bad option, unreadable card, manifest, "
+                           "rule or policy file)"),
+    (ExitCode.RESOLUTION_ERROR, "resolution could not complete (network, auth, time limit)"),
+    (ExitCode.INTERNAL_ERROR, "a bug in licensecheck (--debug shows the traceback)"),
+)  # fmt: skip
+
+_ENVIRONMENT = (
+    ("HF_TOKEN", "Hub token for gated repos (same as --token; never printed)"),
+    ("HF_ENDPOINT", "the Hub to ask (default https://huggingface.co)"),
+    ("HF_HUB_OFFLINE=1", "same as --offline"),
+    ("HF_HUB_CACHE, HF_HOME", "the Hugging Face cache read offline and by --hf-cache"),
+    ("MODEL_LICENSECHECK_TIMEOUT", "seconds a run may spend on the Hub (default 300)"),
+    ("MODEL_LICENSECHECK_HUB_TIMEOUT", "seconds per Hub request (default 10)"),
+    ("MODEL_LICENSECHECK_HUB_RETRIES", "retries after 429/5xx/timeouts (default 3)"),
+    ("MODEL_LICENSECHECK_HUB_BACKOFF", "first retry delay in seconds (default 0.5)"),
+    ("MODEL_LICENSECHECK_CACHE", "this tool's cache folder (default "
+                                 "$XDG_CACHE_HOME/model-licensecheck)"),
+    ("NO_COLOR", "no colour in the text report"),
+    ("SOURCE_DATE_EPOCH", "the timestamp written into reports (reproducible builds)"),
+)  # fmt: skip
+
+
+def epilog(*examples: str) -> str:
+    """The end of a command's --help: examples, exit codes and environment variables
+    (`\\b` keeps click from re-wrapping each block)."""
+    width = max(len(name) for name, _ in _ENVIRONMENT)
+    blocks = [
+        "\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples),
+        "\b\nExit codes:\n" + "\n".join(f"  {int(c):<3} {what}" for c, what in _EXIT_CODES),
+        "\b\nEnvironment:\n"
+        + "\n".join(f"  {name:<{width}}  {what}" for name, what in _ENVIRONMENT),
+    ]
+    return "\n\n".join(blocks)
+
+
+CHECK_EXAMPLES = (
+    "licensecheck lmsys/vicuna-7b-v1.3            # one screen: verdict, path, to-dos",
+    "licensecheck -v lmsys/vicuna-7b-v1.3         # + lineage, findings, evidence",
+    "licensecheck --offline databricks/dolly-v2-12b",
+    "licensecheck ./my-model/README.md --format json -o report.json",
+    "licensecheck org/model --format sarif --format spdx-json -o reports/",
+    "licensecheck org/model --policy policy.yml --fail-on prohibited",
+)
+
+AUDIT_EXAMPLES = (
+    "licensecheck audit models.txt                 # one row per model",
+    "licensecheck audit models.yaml --format json -o audit.json",
+    "licensecheck audit models.txt --reports out/ --format json --format sarif",
+    "licensecheck audit --hf-cache --offline       # every model in the HF cache",
+    "licensecheck audit --ollama",
+)
+
+
 def fail(error: LicensecheckError) -> None:
     """Print `error` on stderr: its one line, then each problem when there are several."""
     click.echo(f"licensecheck: error: {error.one_line()}", err=True)
@@ -126,7 +182,9 @@ def _statuses(text: str) -> frozenset[Status]:
     return frozenset(out)
 
 
-@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=epilog(*CHECK_EXAMPLES[:3], AUDIT_EXAMPLES[0],
+                           "licensecheck db lint"))  # fmt: skip
 @click.version_option(__version__, prog_name="licensecheck")
 @click.option("--debug", is_flag=True, help="On an internal error (exit 70), show the traceback.")
 @click.pass_context
@@ -174,6 +232,9 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
+        click.option("-v", "--verbose", "verbosity", count=True,
+                     help="Text report: -v adds the lineage, the findings and the evidence for "
+                     "the verdict; -vv every finding and every edge's evidence."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -250,7 +311,8 @@ def emit(
         elif fmt is Format.TEXT and text is not None:
             body = text
         else:
-            body = reporter(fmt, color=use_color and fmt is Format.TEXT).render(results)
+            body = reporter(fmt, color=use_color and fmt is Format.TEXT,
+                            verbosity=params["verbosity"]).render(results)  # fmt: skip
         path = output / f"licensecheck{fmt.extension}" if len(chosen) > 1 and output else output
         if path is None:
             click.echo(body, nl=False, color=use_color)
@@ -262,7 +324,7 @@ def emit(
             sys.exit(ExitCode.INPUT_ERROR)
 
 
-@main.command("check")
+@main.command("check", epilog=epilog(*CHECK_EXAMPLES))
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
 @check_options

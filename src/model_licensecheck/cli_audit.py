@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import PathType, check_options, emit, fail, make_checker
+from .cli import AUDIT_EXAMPLES, PathType, check_options, emit, epilog, fail, make_checker
 from .errors import ExitCode, LicensecheckError
 from .paths import write_atomic
 from .report.interface import Format
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@click.command("audit")
+@click.command("audit", epilog=epilog(*AUDIT_EXAMPLES))
 @click.argument("manifest", type=PathType(exists=True), required=False)
 @click.option("--ollama", is_flag=True,
               help="Also audit every Ollama model installed under $OLLAMA_MODELS (default "
