@@ -14,7 +14,7 @@ from model_licensecheck.model import CheckResult, KnownLicense, Node, Status
 from model_licensecheck.resolve.hub import HubSource
 from model_licensecheck.resolve.kbsource import KnowledgeBaseSource
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 from .hubserver import Fault, FixtureHub
 
 TOKEN = "hf_fixture_secret_token_123"  # noqa: S105 - the fixture Hub's own test token
@@ -247,7 +247,7 @@ def test_revision_pins_the_root(hub: FixtureHub, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     result = run("acme/merged-7b", "--revision", "abc123", "--format", "json")
     assert result.exit_code in (0, 1), result.output  # a verdict, whichever it is
-    assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
+    assert one_report(result.stdout)["subject"]["id"] == "acme/merged-7b"
     assert hub.count("/api/models/acme/merged-7b/revision/abc123") == 1
     assert run("acme/merged-7b", "acme/chat-7b", "--revision", "x").exit_code == 2
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, InputError, LicensecheckError, YamlError
-from .model import CheckResult
+from .model import CheckResult, gate_sentence
 from .resolve.card import MAX_CARD_BYTES, decode_text
 from .resolve.local import CARD_NAMES
 from .yamlio import load
@@ -65,8 +65,7 @@ class AuditResult(NamedTuple):
     def summary(self) -> str:
         """One sentence: how many passed the gate, and the verdict counts."""
         passed = sum(1 for e in self.entries if e.exit_code == ExitCode.PASSED)
-        counts = ", ".join(f"{n} {label}" for label, n in self.counts().items())
-        return f"{passed} of {len(self.entries)} models pass the gate ({counts})."
+        return gate_sentence(passed, len(self.entries), self.counts())
 
 
 def read_manifest(path: Path) -> list[ManifestEntry]:

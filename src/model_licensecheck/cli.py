@@ -346,15 +346,9 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
             worst = max(worst, ExitCode.GATE_FAILED)
 
     def json_data() -> Any:
-        from .report.jsonreport import error_dict, to_dict
+        from .report.jsonreport import report_dict
 
-        rendered = [
-            error_dict(target, int(o.exit_code), o.one_line())
-            if isinstance(o, LicensecheckError)
-            else to_dict(o)
-            for target, o in zip(targets, outcomes, strict=True)
-        ]
-        return rendered if len(targets) > 1 else rendered[0]
+        return report_dict(list(zip(targets, outcomes, strict=True)))
 
     if results:
         emit(params, results, json_data)

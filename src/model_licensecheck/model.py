@@ -385,3 +385,9 @@ _HUB_ID = re.compile(
 def is_hub_id(text: str) -> bool:
     """Whether `text` has the shape of a Hugging Face repo id (`name` or `org/name`)."""
     return bool(_HUB_ID.match(text)) and ".." not in text and "--" not in text
+
+
+def gate_sentence(passed: int, total: int, counts: Mapping[str, int]) -> str:
+    """`2 of 3 models pass the gate (1 allowed, 1 conditional, 1 prohibited).`"""
+    named = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+    return f"{passed} of {total} models pass the gate ({named})."

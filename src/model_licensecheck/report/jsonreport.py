@@ -5,13 +5,30 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
+from ..errors import ExitCode, LicensecheckError
+from ..model import (
+    AnyNode,
+    CheckResult,
+    Edge,
+    Evidence,
+    Finding,
+    KnownLicense,
+    Status,
+    UnresolvedNode,
+    gate_sentence,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = "1.2"
-"""1.1 added `obligations`, `gate.notes` and `policy` (additive: 1.0 readers still work)."""
+SCHEMA_VERSION = "2.0"
+"""2.0: one shape for one target or many, from `check` and `audit` alike:
+`{schema_version, tool, summary, models}`; each item of `models` is what 1.x printed for one
+target, without its own `schema_version` and `tool`. 1.2 added a node's `incomplete` and an
+unresolved node's `cause`; 1.1 `obligations`, `gate.notes` and `policy`."""
+
+Outcome = CheckResult | LicensecheckError
+"""What checking one target gave: a result, or the error that stopped it."""
 
 
 def _evidence(ev: Evidence) -> dict[str, Any]:
@@ -92,8 +109,6 @@ def _to_dict(result: CheckResult) -> dict[str, Any]:
     v = result.verdict
     lineage = result.lineage
     return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "model-licensecheck", "version": result.tool_version},
         "subject": {
             "target": result.subject.target,
             "kind": result.subject.kind.value,
@@ -135,20 +150,64 @@ def _to_dict(result: CheckResult) -> dict[str, Any]:
 
 
 def error_dict(target: str, exit_code: int, message: str) -> dict[str, Any]:
-    """The entry for a target that could not be checked, in a multi-target report."""
+    """The entry for a target that could not be checked."""
     return {
-        "schema_version": SCHEMA_VERSION,
         "subject": {"target": target},
         "error": {"exit_code": exit_code, "message": message},
     }
 
 
+def exit_code_of(outcome: Outcome) -> ExitCode:
+    """One target's share of the exit code: its error's, else whether it passed the gate."""
+    if isinstance(outcome, LicensecheckError):
+        return outcome.exit_code
+    return ExitCode.PASSED if outcome.gate.passed else ExitCode.GATE_FAILED
+
+
+def report_dict(
+    outcomes: Sequence[tuple[str, Outcome]],
+    extra: Mapping[int, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The JSON report of one or several targets (`(target, outcome)` in the order given):
+    `{schema_version, tool, summary, models}`. `extra` adds keys to the model at an index
+    (an audit's manifest revision and notes)."""
+    from .. import __version__
+
+    models: list[dict[str, Any]] = []
+    counts = {s.label: 0 for s in sorted(Status)}
+    counts["error"] = 0
+    for i, (target, outcome) in enumerate(outcomes):
+        if isinstance(outcome, LicensecheckError):
+            data = error_dict(target, int(outcome.exit_code), outcome.one_line())
+            counts["error"] += 1
+        else:
+            data = to_dict(outcome)
+            counts[outcome.verdict.status.label] += 1
+        data.update((extra or {}).get(i, {}))
+        models.append(data)
+    codes = [exit_code_of(o) for _, o in outcomes]
+    passed = sum(1 for c in codes if c is ExitCode.PASSED)
+    named = {label: n for label, n in counts.items() if n}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "model-licensecheck", "version": __version__},
+        "summary": {
+            "models": len(outcomes),
+            "passed": passed,
+            "verdicts": counts,
+            "exit_code": int(max(codes, default=ExitCode.PASSED)),
+            "sentence": gate_sentence(passed, len(outcomes), named),
+        },
+        "models": models,
+    }
+
+
 class JsonReporter:
-    """One object for one result, a list for several."""
+    """`{schema_version, tool, summary, models}` for one result or several."""
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """Indented JSON with a trailing newline."""
-        return dumps([to_dict(r) for r in results] if len(results) != 1 else to_dict(results[0]))
+        return dumps(report_dict([(r.subject.target, r) for r in results]))
 
 
 def dumps(data: object) -> str:
