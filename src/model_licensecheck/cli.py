@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -171,6 +171,46 @@ def fail(error: LicensecheckError) -> None:
             click.echo(f"  - {line}", err=True)
 
 
+def refuse(message: str) -> NoReturn:
+    """Refuse options that cannot work together: one line, the usage exit code, before any
+    knowledge base is loaded or model resolved."""
+    click.echo(f"licensecheck: error: {message}", err=True)
+    sys.exit(ExitCode.INPUT_ERROR)
+
+
+def chosen_formats(params: dict[str, Any]) -> list[Format]:
+    """The asked-for formats, each once, in order; text when none is asked for."""
+    return [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+
+
+def check_combinations(params: dict[str, Any], *, table_on_stdout: bool = False) -> None:
+    """Refuse option combinations that cannot work before any work is done (a long audit
+    must not fail at the end on what the command line already said). `table_on_stdout`: the
+    formats go elsewhere (audit --reports) and stdout shows the table."""
+    output: Path | None = params["output"]
+    formats = chosen_formats(params)
+    several = len(formats) > 1 and not (table_on_stdout and output is None)
+    if params["offline"] and params["refresh"]:
+        refuse("--refresh asks the Hub again and --offline never asks it: give one of them")
+    if several and output is None:
+        names = " ".join(f"--format {f.value}" for f in formats)
+        refuse(f"several formats ({names}) need -o DIR to write them to")
+    if several and output is not None and not os.path.isdir(output):
+        if os.path.exists(output):
+            refuse(f"several formats need -o DIR, and {output} is a file")
+        if any(os.fspath(output).endswith(f.extension) for f in Format):
+            refuse(f"several formats need -o DIR; {output} names a file (drop its extension "
+                   "to have the folder made)")  # fmt: skip
+
+
+def output_path(output: Path, fmt: Format, several: bool) -> Path:
+    """Where a report goes: `-o FILE` itself, or `DIR/licensecheck<ext>` for a folder (an
+    existing one, or the one several formats are written into)."""
+    if several or os.path.isdir(output):
+        return output / f"licensecheck{fmt.extension}"
+    return output
+
+
 def _statuses(text: str) -> frozenset[Status]:
     out: set[Status] = set()
     for part in text.split(","):
@@ -203,8 +243,9 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      multiple=True,
                      help="Report format (default text); repeat it to write several into -o DIR."),
         click.option("-o", "--output", type=PathType(),
-                     help="Write the report to FILE, or each format to DIR/licensecheck.<ext> "
-                     "when several are asked for; atomically, only after the check succeeds."),
+                     help="Write the report to FILE; to an existing DIR, or a folder made for "
+                     "several formats, as DIR/licensecheck.<ext>; atomically, only after the "
+                     "check succeeds."),
         click.option("--offline", is_flag=True,
                      help="Use only local files and the bundled knowledge base."),
         click.option("--rules", "rules_dirs", multiple=True,
@@ -296,10 +337,7 @@ def emit(
     if sys.stderr.isatty():
         click.echo("\r\033[K", err=True, nl=False)
     output: Path | None = params["output"]
-    chosen = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
-    if len(chosen) > 1 and output is None:
-        click.echo("licensecheck: error: several formats need -o DIR to write them to", err=True)
-        sys.exit(ExitCode.INPUT_ERROR)
+    chosen = chosen_formats(params)
     color = params["color"]
     use_color = color if color is not None else (output is None and sys.stdout.isatty()
                                                  and "NO_COLOR" not in os.environ)  # fmt: skip
@@ -313,7 +351,7 @@ def emit(
         else:
             body = reporter(fmt, color=use_color and fmt is Format.TEXT,
                             verbosity=params["verbosity"]).render(results)  # fmt: skip
-        path = output / f"licensecheck{fmt.extension}" if len(chosen) > 1 and output else output
+        path = output_path(output, fmt, len(chosen) > 1) if output is not None else None
         if path is None:
             click.echo(body, nl=False, color=use_color)
             continue
@@ -330,6 +368,9 @@ def emit(
 @check_options
 def check_command(targets: Sequence[str], revision: str | None, **params: Any) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
+    check_combinations(params)
+    if revision is not None and len(targets) != 1:
+        refuse("--revision pins one Hugging Face id: give exactly one target")
     checker = make_checker(params, revision)
     try:
         outcomes = checker.check_many(list(targets))

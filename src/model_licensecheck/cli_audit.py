@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import AUDIT_EXAMPLES, PathType, check_options, emit, epilog, fail, make_checker
+from .cli import (
+    AUDIT_EXAMPLES,
+    PathType,
+    check_combinations,
+    check_options,
+    emit,
+    epilog,
+    fail,
+    make_checker,
+)
 from .errors import ExitCode, LicensecheckError
 from .paths import write_atomic
 from .report.interface import Format
@@ -45,6 +54,7 @@ def audit_command(
 
     if manifest is None and not ollama and not hf_cache:
         raise click.UsageError("give a MANIFEST, --ollama, --hf-cache, or several")
+    check_combinations(params, table_on_stdout=reports_dir is not None)
     checker = make_checker(params)
     try:
         entries = read_manifest(manifest) if manifest is not None else []
@@ -71,5 +81,7 @@ def audit_command(
             click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
                        err=True)  # fmt: skip
             sys.exit(ExitCode.INPUT_ERROR)
+    if reports_dir is not None and params["output"] is None:
+        params = {**params, "formats": ()}  # the formats went to --reports: the table here
     emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
     sys.exit(result.exit_code)
