@@ -131,3 +131,16 @@ def test_bare_command_shows_help() -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: ")
     assert "Exit codes:" in result.stdout
+
+
+def test_the_readme_shows_the_one_screen_output_verbatim() -> None:
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"```\n\$ (licensecheck [^\n]*--offline)\n(.*?)```", readme, re.S)
+    assert len(shown) >= 2
+    for command, output in shown:
+        result = run(*shlex.split(command)[1:])
+        assert result.stdout == output, command

@@ -21,6 +21,50 @@ class ManifestEntry(NamedTuple):
     target: str
     revision: str | None = None
     notes: str | None = None
+    where: str | None = None
+    """Where the manifest lists it (`FILE:LINE`), when it came from a manifest file."""
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What makes two entries the same model: the target (a Hub id in any case, as the
+        Hub treats it) and the revision."""
+        from .model import is_hub_id
+
+        target = self.target.lower() if is_hub_id(self.target) else self.target
+        return (target, self.revision)
+
+
+class Duplicate(NamedTuple):
+    """An entry that repeats an earlier one: it is checked once, as the first."""
+
+    entry: ManifestEntry
+    first: ManifestEntry
+
+    def warning(self) -> str:
+        """One line naming the entry, where it is, and where it was first listed."""
+        from .safetext import escape_controls
+
+        where = f"{self.entry.where}: " if self.entry.where else ""
+        first = f" (first at {self.first.where})" if self.first.where else ""
+        return (f"{where}{escape_controls(self.entry.target)} is listed again{first}; "
+                "it is checked once")  # fmt: skip
+
+
+def without_duplicates(
+    entries: Sequence[ManifestEntry],
+) -> tuple[list[ManifestEntry], list[Duplicate]]:
+    """The entries with repeats removed (the first kept, in order), and the repeats."""
+    first: dict[tuple[str, str | None], ManifestEntry] = {}
+    kept: list[ManifestEntry] = []
+    repeats: list[Duplicate] = []
+    for entry in entries:
+        seen = first.get(entry.key)
+        if seen is None:
+            first[entry.key] = entry
+            kept.append(entry)
+        else:
+            repeats.append(Duplicate(entry, seen))
+    return kept, repeats
 
 
 class AuditEntry(NamedTuple):
@@ -96,10 +140,10 @@ def read_manifest(path: Path) -> list[ManifestEntry]:
     if path.suffix.lower() in (".yml", ".yaml"):
         return _yaml_manifest(text, path)
     entries = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         item = line.split("#", 1)[0].strip()
         if item:
-            entries.append(ManifestEntry(item))
+            entries.append(ManifestEntry(item, where=f"{path}:{number}"))
     if not entries:
         raise InputError(f"{path}: the manifest lists no models")
     return entries
@@ -118,9 +162,18 @@ def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
     if not isinstance(data, list) or not data:
         raise InputError(f"{path}: a YAML manifest is a list of models (or `models:` of one)")
     entries: list[ManifestEntry] = []
+    lines = text.splitlines()
+    seen: dict[str, int] = {}
     for i, item in enumerate(data):
         if isinstance(item, str) and item.strip():
-            entries.append(ManifestEntry(item.strip()))
+            # a plain string carries no position: find its list item in the text (the n-th
+            # `- item` line for its n-th occurrence)
+            target = item.strip()
+            hits = [n for n, line in enumerate(lines, 1)
+                    if line.strip().removeprefix("-").strip().strip("'\"") == target]  # fmt: skip
+            k = seen[target] = seen.get(target, -1) + 1
+            where = f"{path}:{hits[k]}" if k < len(hits) else f"{path} models[{i}]"
+            entries.append(ManifestEntry(target, where=where))
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             raise InputError(f"{path}: models[{i}] must be an id or a mapping with `id`")
@@ -130,7 +183,11 @@ def _yaml_manifest(text: str, path: Path) -> list[ManifestEntry]:
         revision, notes = item.get("revision"), item.get("notes")
         if revision is not None and not isinstance(revision, str):
             raise InputError(f"{path}: models[{i}].revision must be a string")
-        entries.append(ManifestEntry(item["id"], revision, str(notes) if notes else None))
+        line = getattr(item, "line", 0)
+        where = f"{path}:{line}" if line else f"{path} models[{i}]"
+        entries.append(
+            ManifestEntry(item["id"], revision, str(notes) if notes else None, where=where)
+        )
     return entries
 
 

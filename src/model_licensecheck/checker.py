@@ -14,6 +14,7 @@ from .model import (
     KnownLicense,
     LicenseInfo,
     Lineage,
+    ProgressEvent,
     Subject,
     Unresolved,
     UnresolvedNode,
@@ -30,7 +31,9 @@ from .verdict.combine import combine, fail_closed
 from .verdict.obligations import obligations
 from .verdict.policy import Policy, apply_deployment, gate_with_policy
 
-Progress = Callable[[str], None]
+Progress = Callable[[ProgressEvent], None]
+"""Called as the run goes: how many targets are resolved, which one is being worked on, how
+many artifacts were asked for (model.ProgressEvent). It must not raise."""
 
 DEFAULT_TIME_LIMIT = 300.0
 """Seconds a run may spend asking the Hub before what is still unread counts as unknown."""
@@ -143,7 +146,7 @@ class Checker:
                     source.revisions.update({k.lower(): v for k, v in pins.items()})
                     source.deadline = deadline
         out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
-        resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress,
+        resolver = Resolver(self.kb, self.sources, self.options.max_depth,
                             deadline=deadline, time_limit=limit)  # fmt: skip
         parsed: list[tuple[int, Target]] = []
         for i, text in enumerate(targets):
@@ -161,6 +164,12 @@ class Checker:
                     roots.append((i, target, local_facts(target, self.kb)))
             except LicensecheckError as exc:
                 out[i] = exc
+        if self.progress is not None:
+            # targets refused before resolution count as done; the walk counts the rest
+            settled, report = len(targets) - len(roots), self.progress
+            resolver.progress = lambda e: report(
+                e._replace(done=e.done + settled, total=len(targets))
+            )
         resolved = resolver.resolve_ids([root for _, _, root in roots])
         for (i, target, _), lineage in zip(roots, resolved, strict=True):
             if isinstance(lineage, Lineage):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from . import __version__
 from .errors import ExitCode, LicensecheckError, ValidationError
-from .model import CheckResult, Status
+from .model import CheckResult, ProgressEvent, Status
 from .paths import write_atomic
 from .report.interface import Format
 
@@ -273,6 +273,8 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      hidden=True, help="Use another knowledge-base folder."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: on a TTY)."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress display (it is drawn on stderr only on a terminal)."),
         click.option("-v", "--verbose", "verbosity", count=True,
                      help="Text report: -v adds the lineage, the findings and the evidence for "
                      "the verdict; -vv every finding and every edge's evidence."),
@@ -303,24 +305,91 @@ def make_checker(params: dict[str, Any], revision: str | None = None) -> Checker
             token=params["token"] or None, revision=revision, refresh=params["refresh"],
             time_limit=params["time_limit"],
         )  # fmt: skip
-        return Checker(options, progress=_progress())
+        progress = progress_display(params["quiet"])
+        params["progress"] = progress
+        return Checker(options, progress=progress)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
 
 
-def _progress() -> Callable[[str], None] | None:
-    """On a terminal, a one-line counter of artifacts fetched; elsewhere nothing."""
-    if not sys.stderr.isatty():
+class ProgressLine:
+    """The run's progress on a terminal: `[k/N] current model · M artifacts asked · 12s`,
+    redrawn in place on one line of `stream`, cut to the terminal's width; cleared at the end.
+    It renders the library's progress events (the library never prints)."""
+
+    def __init__(
+        self, stream: TextIO, clock: Callable[[], float] | None = None, interval: float = 0.1
+    ) -> None:
+        import time
+
+        self.stream = stream
+        self.clock = clock or time.monotonic
+        self.interval = interval
+        self.start = self.clock()
+        self.last = -interval
+        self.last_done = -1
+        self.drawn = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = self.clock()
+        if event.done == self.last_done and now - self.last < self.interval:
+            return  # redraw at most ten times a second, and whenever a model is done
+        self.last, self.last_done = now, event.done
+        from .safetext import escape_controls
+
+        parts = [f"[{event.done}/{event.total}]"]
+        if event.current is not None:
+            parts.append(escape_controls(event.current))
+        parts.append(f"{event.asked} artifacts asked")
+        parts.append(f"{now - self.start:.0f}s")
+        width = terminal_width() - 1  # the last column would wrap on some terminals
+        self.stream.write("\r\033[K" + _cut(" · ".join(parts), width))
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Erase the line, so that what follows starts on a clean one."""
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns ($COLUMNS first, then the terminal, else 80)."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size().columns)
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` cut to `width` columns with an ellipsis (never wrapped)."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (audit rows are then cut to its width)."""
+    return sys.stdout.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (a progress display is drawn only there)."""
+    return sys.stderr.isatty()
+
+
+def end_progress(params: dict[str, Any]) -> None:
+    """Erase the progress line (if one was drawn) before anything else is printed."""
+    progress: ProgressLine | None = params.get("progress")
+    if progress is not None:
+        progress.clear()
+
+
+def progress_display(quiet: bool) -> ProgressLine | None:
+    """A progress line on stderr when it is a terminal and --quiet was not given."""
+    if quiet or not stderr_is_terminal():
         return None
-    count = 0
-
-    def tick(node_id: str) -> None:
-        nonlocal count
-        count += 1
-        click.echo(f"\rresolving lineage: {count} artifacts asked for ", err=True, nl=False)
-
-    return tick
+    return ProgressLine(sys.stderr)
 
 
 def emit(
@@ -334,8 +403,7 @@ def emit(
     for the text format (an audit's summary table)."""
     from .report.interface import reporter
 
-    if sys.stderr.isatty():
-        click.echo("\r\033[K", err=True, nl=False)
+    end_progress(params)
     output: Path | None = params["output"]
     chosen = chosen_formats(params)
     color = params["color"]
@@ -375,8 +443,10 @@ def check_command(targets: Sequence[str], revision: str | None, **params: Any) -
     try:
         outcomes = checker.check_many(list(targets))
     except LicensecheckError as exc:
+        end_progress(params)
         fail(exc)
         sys.exit(exc.exit_code)
+    end_progress(params)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
     worst = ExitCode.PASSED
     for outcome in outcomes:

@@ -14,9 +14,12 @@ from .cli import (
     check_combinations,
     check_options,
     emit,
+    end_progress,
     epilog,
     fail,
     make_checker,
+    stdout_is_terminal,
+    terminal_width,
 )
 from .errors import ExitCode, LicensecheckError
 from .paths import write_atomic
@@ -49,7 +52,7 @@ def audit_command(
     and notes), or a folder of model folders; with --ollama, every installed Ollama model;
     with --hf-cache, every model repo in the Hugging Face cache.
     One summary, one exit code."""
-    from .batch import ManifestEntry, read_manifest, run_audit
+    from .batch import ManifestEntry, read_manifest, run_audit, without_duplicates
     from .report.audit import audit_dict, audit_table, write_model_reports
 
     if manifest is None and not ollama and not hf_cache:
@@ -66,10 +69,15 @@ def audit_command(
             from .resolve.offline import cached_model_ids
 
             entries += [ManifestEntry(target) for target in cached_model_ids()]
+        entries, repeats = without_duplicates(entries)
+        for repeat in repeats:
+            click.echo(f"licensecheck: warning: {repeat.warning()}", err=True)
         result = run_audit(checker, entries)
     except LicensecheckError as exc:
+        end_progress(params)
         fail(exc)
         sys.exit(exc.exit_code)
+    end_progress(params)
     for entry in result.entries:
         if isinstance(entry.outcome, LicensecheckError):
             fail(entry.outcome)
@@ -83,5 +91,6 @@ def audit_command(
             sys.exit(ExitCode.INPUT_ERROR)
     if reports_dir is not None and params["output"] is None:
         params = {**params, "formats": ()}  # the formats went to --reports: the table here
-    emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
+    width = terminal_width() - 1 if params["output"] is None and stdout_is_terminal() else None
+    emit(params, result.results, lambda: audit_dict(result), text=audit_table(result, width))
     sys.exit(result.exit_code)

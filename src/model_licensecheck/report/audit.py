@@ -8,6 +8,7 @@ from typing import Any
 
 from ..batch import AuditResult
 from ..errors import LicensecheckError
+from ..safetext import escape_controls
 from .common import slug
 from .interface import Format, reporter
 from .jsonreport import dumps, report_dict
@@ -24,13 +25,14 @@ def audit_dict(result: AuditResult) -> dict[str, Any]:
     return report_dict([(e.entry.target, e.outcome) for e in result.entries], extra)
 
 
-def audit_table(result: AuditResult) -> str:
-    """One line per model: verdict, gate, conditions; then the summary sentence."""
+def audit_table(result: AuditResult, width: int | None = None) -> str:
+    """One line per model: verdict, gate, conditions; then the summary sentence. With a
+    `width` (a terminal's), each line is cut to it with an ellipsis, never wrapped."""
     rows: list[tuple[str, str, str, str]] = []
     for e in result.entries:
         if isinstance(e.outcome, LicensecheckError):
-            rows.append((e.entry.target, "error", f"exit {int(e.outcome.exit_code)}",
-                         e.outcome.one_line()))  # fmt: skip
+            rows.append((escape_controls(e.entry.target), "error",
+                         f"exit {int(e.outcome.exit_code)}", e.outcome.one_line()))  # fmt: skip
         else:
             r = e.outcome
             conds = ", ".join(sorted({c.id for c in r.verdict.conditions})) or "-"
@@ -42,7 +44,10 @@ def audit_table(result: AuditResult) -> str:
         "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row))
         for row in [header, *rows]
     ]
-    return "\n".join([*lines, "", result.summary()]) + "\n"
+    lines = [*lines, "", result.summary()]
+    if width is not None:
+        lines = [line if len(line) <= width else line[: max(0, width - 1)] + "…" for line in lines]
+    return "\n".join(lines) + "\n"
 
 
 def write_model_reports(

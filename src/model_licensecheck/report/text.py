@@ -122,6 +122,10 @@ class TextReporter:
         status = self._s(v.status.label.upper(), fg=_COLORS[v.status], bold=True)
         lines.append(f"{result.subject.node_id}: {status} for commercial use")
         lines.append(f"  {v.summary}")
+        root = result.lineage.nodes.get(result.lineage.root)
+        if root is not None:  # its own license, or what a copy inherited (DESIGN §4)
+            own = license_label(root, result.concluded.get(root.id, ()))
+            lines.append(f"  license: {own}")
         path = driving_path(result)
         if path is not None:
             lines.append(f"  path: {path}")
