@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -110,3 +112,19 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def run(*args: str) -> Result:
     """Invoke the CLI in-process; stderr is kept apart from stdout."""
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def reports(text: str) -> list[dict[str, Any]]:
+    """Every model's report in a JSON report (schema 2.0: `models`, in the order given)."""
+    data = json.loads(text)
+    assert list(data)[:4] == ["schema_version", "tool", "summary", "models"]
+    assert data["schema_version"] == "2.0"
+    models: list[dict[str, Any]] = data["models"]
+    return models
+
+
+def one_report(text: str) -> dict[str, Any]:
+    """The model's report in the JSON report of one target."""
+    models = reports(text)
+    assert len(models) == 1
+    return models[0]

@@ -130,7 +130,7 @@ def test_passing_models_write_summary_and_outputs(tmp_path: Path) -> None:
     assert outputs["verdict"] == "allowed"
     assert outputs["exit-code"] == "0"
     report = json.loads(Path(tmp_path / outputs["json-report"]).read_text())
-    assert report["verdict"]["status"] == "allowed"
+    assert report["models"][0]["verdict"]["status"] == "allowed"
     assert Path(tmp_path / outputs["sarif-report"]).is_file()
     assert "```mermaid" in summary and "databricks/dolly-v2-12b" in summary
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 import model_licensecheck as mlc
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, one_report
 
 
 def test_public_api_is_small_and_declared() -> None:
@@ -22,7 +21,7 @@ def test_check_returns_a_typed_result() -> None:
     result = mlc.check("databricks/dolly-v2-12b", offline=True)
     assert result.verdict.status is mlc.Status.ALLOWED
     assert result.gate.passed
-    data = json.loads(mlc.render(result, "json"))
+    data = one_report(mlc.render(result, "json"))
     assert data["subject"]["id"] == "databricks/dolly-v2-12b"
 
 

@@ -10,7 +10,7 @@ import pytest
 from model_licensecheck.batch import read_manifest
 from model_licensecheck.errors import InputError
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 
 MANIFESTS = FIXTURES / "manifests"
 
@@ -59,7 +59,11 @@ def test_per_model_reports_and_summary(tmp_path: Path) -> None:
     assert "summary.json" in names
     assert "databricks-dolly-v2-12b.json" in names
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["summary"]["verdicts"] == {"allowed": 1, "conditional": 1, "prohibited": 1}
+    assert summary["summary"]["verdicts"] == {
+        "allowed": 1, "conditional": 1, "unknown": 0, "prohibited": 1, "error": 0
+    }  # fmt: skip
+    one = one_report((out / "databricks-dolly-v2-12b.json").read_text())  # the same shape
+    assert one["verdict"]["status"] == "allowed"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, reports, run
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,7 +16,7 @@ CARDS = FIXTURES / "cards"
 
 
 def test_dolly_is_allowed_offline_with_its_lineage_and_evidence() -> None:
-    result = run("databricks/dolly-v2-12b", "--offline")
+    result = run("databricks/dolly-v2-12b", "--offline", "-vv")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "databricks/dolly-v2-12b: ALLOWED for commercial use" in out
@@ -29,7 +29,7 @@ def test_dolly_is_allowed_offline_with_its_lineage_and_evidence() -> None:
 def test_vicuna_is_prohibited_by_llama_1_with_openai_terms_second() -> None:
     result = run("lmsys/vicuna-13b-v1.3", "--offline", "--format", "json")
     assert result.exit_code == 1
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "prohibited"
     drivers = [f for f in report["findings"] if f["status"] == "prohibited"]
     assert drivers[0]["path"] == ["lmsys/vicuna-13b-v1.3", "huggyllama/llama-13b"]
@@ -41,11 +41,17 @@ def test_vicuna_is_prohibited_by_llama_1_with_openai_terms_second() -> None:
 
 def test_json_report_shape_is_stable() -> None:
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
-    report = json.loads(result.stdout)
-    assert list(report)[:2] == ["schema_version", "tool"]
-    assert report["schema_version"] == "1.2"
-    assert set(report) == {"schema_version", "tool", "subject", "verdict", "gate", "policy",
-                           "obligations", "lineage", "findings"}  # fmt: skip
+    document = json.loads(result.stdout)
+    assert list(document) == ["schema_version", "tool", "summary", "models"]
+    assert document["schema_version"] == "2.0"
+    assert document["summary"] == {
+        "models": 1, "passed": 1, "exit_code": 0,
+        "verdicts": {"allowed": 1, "conditional": 0, "unknown": 0, "prohibited": 0, "error": 0},
+        "sentence": "1 of 1 models pass the gate (1 allowed).",
+    }  # fmt: skip
+    report = one_report(result.stdout)
+    assert set(report) == {"subject", "verdict", "gate", "policy", "obligations", "lineage",
+                           "findings"}  # fmt: skip
     assert any(o["condition"] == "attribution" and "Apache License 2.0" in o["action"]
                for o in report["obligations"])  # fmt: skip
     assert report["verdict"]["status"] == "allowed"
@@ -60,21 +66,35 @@ def test_json_report_shape_is_stable() -> None:
     assert again.stdout == result.stdout  # same input, same bytes
 
 
-def test_several_targets_give_a_list_in_order_and_the_worst_exit_code() -> None:
-    result = run("databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "--offline",
-                 "--format", "json")  # fmt: skip
-    assert result.exit_code == 1
-    reports = json.loads(result.stdout)
-    assert [r["subject"]["target"] for r in reports] == [
+def test_several_targets_give_one_document_in_order_and_the_worst_exit_code() -> None:
+    result = run("databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "nobody/nothing",
+                 "--offline", "--format", "json")  # fmt: skip
+    assert result.exit_code == 3
+    assert [r["subject"]["target"] for r in reports(result.stdout)] == [
         "databricks/dolly-v2-12b",
         "lmsys/vicuna-13b-v1.3",
+        "nobody/nothing",
     ]
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["verdicts"] == {"allowed": 1, "conditional": 0, "unknown": 0,
+                                   "prohibited": 1, "error": 1}  # fmt: skip
+    assert (summary["models"], summary["passed"], summary["exit_code"]) == (3, 1, 3)
+
+
+def test_check_and_audit_print_the_same_json_shape(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("databricks/dolly-v2-12b\nlmsys/vicuna-13b-v1.3\n", encoding="utf-8")
+    checked = run("databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "--offline",
+                  "--format", "json")  # fmt: skip
+    audited = run("audit", str(manifest), "--offline", "--format", "json")
+    assert checked.exit_code == audited.exit_code == 1
+    assert json.loads(checked.stdout) == json.loads(audited.stdout)
 
 
 def test_local_card_with_apache_on_llama_weights_is_a_conflict() -> None:
     result = run(str(CARDS / "apache-on-llama.md"), "--format", "json")
     assert result.exit_code == 1
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "prohibited"
     assert "license-conflict" in report["verdict"]["conditions"]
     rules = {f["rule_id"] for f in report["findings"]}
@@ -83,7 +103,7 @@ def test_local_card_with_apache_on_llama_weights_is_a_conflict() -> None:
 
 def test_prose_card_resolves_mentions_with_quotes() -> None:
     result = run(str(CARDS / "prose-only.md"), "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "prohibited"
     llama = next(e for e in report["lineage"]["edges"] if e["to"] == "huggyllama/llama-13b")
     evidence = llama["evidence"][0]
@@ -99,7 +119,7 @@ def test_prose_card_resolves_mentions_with_quotes() -> None:
 
 def test_model_folder_with_adapter_config_follows_the_base() -> None:
     result = run(str(FIXTURES / "folders" / "llama-lora"), "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     edge = next(e for e in report["lineage"]["edges"] if e["to"] == "huggyllama/llama-7b")
     assert edge["relation"] == "adapter"
     assert edge["evidence"][0]["source"] == "config"
@@ -191,7 +211,7 @@ def test_broken_rule_files_report_every_problem() -> None:
 def test_user_rules_add_a_stance() -> None:
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json",
                  "--rules", str(FIXTURES / "rules" / "extra"))  # fmt: skip
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "conditional"
     assert "share-alike" in report["verdict"]["conditions"]
     assert result.exit_code == 0  # conditional passes the default gate
@@ -201,7 +221,7 @@ def test_output_file_is_written_only_on_success(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = run("databricks/dolly-v2-12b", "--offline", "--format", "json", "-o", str(out))
     assert result.exit_code == 0 and result.stdout == ""
-    assert json.loads(out.read_text())["verdict"]["status"] == "allowed"
+    assert one_report(out.read_text())["verdict"]["status"] == "allowed"
     bad = tmp_path / "bad.json"
     run(str(CARDS / "empty.md"), "--format", "json", "-o", str(bad))
     assert not bad.exists()
@@ -214,7 +234,7 @@ def test_no_color_when_not_a_tty() -> None:
 
 def test_adapter_config_alone_follows_its_base_and_says_a_license_is_missing() -> None:
     result = run(str(FIXTURES / "configs" / "adapter_config.json"), "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     edge = report["lineage"]["edges"][0]
     assert (edge["to"], edge["relation"]) == ("meta-llama/Llama-2-7b-hf", "adapter")
     assert report["verdict"]["status"] == "unknown"  # the adapter's own license is not given
@@ -223,7 +243,7 @@ def test_adapter_config_alone_follows_its_base_and_says_a_license_is_missing() -
 
 def test_merge_config_names_every_merged_model() -> None:
     result = run(str(FIXTURES / "configs" / "mergekit_config.yml"), "--format", "json")
-    edges = json.loads(result.stdout)["lineage"]["edges"]
+    edges = one_report(result.stdout)["lineage"]["edges"]
     assert {(e["to"], e["relation"]) for e in edges if e["relation"] == "merge"} == {
         ("mistralai/Mistral-7B-v0.1", "merge"),
         ("HuggingFaceH4/zephyr-7b-beta", "merge"),
@@ -231,7 +251,7 @@ def test_merge_config_names_every_merged_model() -> None:
 
 
 def test_license_other_is_mapped_by_license_name_and_says_so() -> None:
-    report = json.loads(
+    report = one_report(
         run(str(CARDS / "other-with-name.md"), "--format", "json", "--offline").stdout
     )
     root = next(n for n in report["lineage"]["nodes"] if n["id"] == report["subject"]["id"])
@@ -251,7 +271,7 @@ def test_license_other_that_matches_nothing_shows_name_and_link() -> None:
 
 def test_license_other_is_mapped_by_the_license_file_title() -> None:
     folder = FIXTURES / "folders" / "other-with-license-file"
-    report = json.loads(run(str(folder), "--offline", "--format", "json").stdout)
+    report = one_report(run(str(folder), "--offline", "--format", "json").stdout)
     root = next(n for n in report["lineage"]["nodes"] if n["id"] == report["subject"]["id"])
     assert root["license"]["id"] == "LicenseRef-Llama-2-Community"
     assert root["license"]["matched_by"] == "license_file"
@@ -283,7 +303,7 @@ def test_a_dataset_target_says_how_it_was_judged() -> None:
     # its parts' generators (UltraFeedback's Bard answers) now reach it, as service terms to
     # review (DESIGN §5: conditional by default).
     result = run("argilla/dpo-mix-7k", "--offline", "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "conditional"
     assert any(c["id"] == "service-terms" and "Google-Generative-AI" in c["value"]
                for c in report["verdict"]["condition_details"])  # fmt: skip
@@ -310,7 +330,7 @@ def test_write_atomic_replaces_whole_or_leaves_nothing_behind(tmp_path: Path) ->
 def test_a_project_name_the_knowledge_base_knows_is_checked_as_its_id() -> None:
     result = run("Mistral NeMo", "--offline", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["subject"]["id"] == "mistralai/Mistral-Nemo-Base-2407"
+    assert one_report(result.stdout)["subject"]["id"] == "mistralai/Mistral-Nemo-Base-2407"
     near = run("Mistral Nemx", "--offline")
     assert near.exit_code == 2
     assert "did you mean mistralai/Mistral-Nemo-Base-2407" in near.stderr

@@ -12,7 +12,7 @@ from model_licensecheck.errors import ValidationError
 from model_licensecheck.verdict.config import discover_policy, display_path
 from model_licensecheck.verdict.policy import load_policy
 
-from .conftest import run
+from .conftest import one_report, run
 
 DOLLY = "databricks/dolly-v2-12b"  # allowed offline: only a policy can fail it
 FAILS_DOLLY = "schema_version: 1\ndeny: {models: [databricks/dolly-v2-12b]}\n"
@@ -37,7 +37,7 @@ def test_a_policy_in_a_parent_folder_is_found_and_named(repo: Path) -> None:
     result = run(DOLLY, "--offline")
     assert result.exit_code == 1
     assert "[policy ../../.licensecheck.yml]" in result.stdout
-    data = json.loads(run(DOLLY, "--offline", "--format", "json").stdout)
+    data = one_report(run(DOLLY, "--offline", "--format", "json").stdout)
     assert data["policy"] == "../../.licensecheck.yml"
     sarif = json.loads(run(DOLLY, "--offline", "--format", "sarif").stdout)
     assert sarif["runs"][0]["properties"]["verdicts"][0]["policy"] == "../../.licensecheck.yml"

@@ -20,7 +20,7 @@ from model_licensecheck.model import CheckResult, NodeKind, Status
 from model_licensecheck.resolve.interface import Lookup, Missing
 from model_licensecheck.resolve.kbsource import KnowledgeBaseSource
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, reports, run
 from .hubserver import BODY_FAULTS, FAULT_KINDS, Fault, FixtureHub
 
 ROOT, ANCESTOR = "acme/tune-x", "acme/base-x"  # neither is in the knowledge base
@@ -71,7 +71,7 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FixtureHub]
 def check(*args: str) -> tuple[int, dict[str, object], str]:
     result = run(*args, "--format", "json")
     assert "Traceback" not in result.stderr
-    report = json.loads(result.stdout) if result.stdout else {}
+    report = one_report(result.stdout) if result.stdout else {}
     return result.exit_code, report, result.stderr
 
 
@@ -417,8 +417,7 @@ def test_audit_keeps_judging_when_one_model_meets_a_fault(hub: FixtureHub, tmp_p
     manifest.write_text(f"{ROOT}\n{LORA}\n{PROSE}\n{OTHER}\n")
     result = run("audit", str(manifest), "--format", "json")
     assert result.exit_code == 3, result.output
-    data = json.loads(result.stdout)
-    models = data["models"] if isinstance(data, dict) and "models" in data else data["reports"]
+    models = reports(result.stdout)
     by_target = {m["subject"]["target"]: m for m in models}
     assert by_target[LORA]["error"]["exit_code"] == 3
     assert status(by_target[ROOT]) == "allowed"

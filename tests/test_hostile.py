@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from model_licensecheck.resolve.interface import (
     Missing,
 )
 
-from .conftest import run
+from .conftest import one_report, run
 
 EV = Evidence(SourceKind.USER, "test")
 
@@ -124,7 +123,7 @@ def test_tricky_ancestor_ids_in_a_card_stay_unknown_and_are_never_read(tmp_path:
         encoding="utf-8",
     )
     result = run(str(card), "--offline", "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == "unknown"
     unresolved = {n["id"] for n in report["lineage"]["nodes"] if not n["resolved"]}
     assert "../secret.md" in unresolved

@@ -14,7 +14,7 @@ from model_licensecheck.model import CheckResult, KnownLicense, Node, Status
 from model_licensecheck.resolve.hub import HubSource
 from model_licensecheck.resolve.kbsource import KnowledgeBaseSource
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 from .hubserver import Fault, FixtureHub
 
 TOKEN = "hf_fixture_secret_token_123"  # noqa: S105 - the fixture Hub's own test token
@@ -248,7 +248,7 @@ def test_revision_pins_the_root(hub: FixtureHub, monkeypatch: pytest.MonkeyPatch
     sha = hub.sha("model", "acme/merged-7b")
     result = run("acme/merged-7b", "--revision", sha, "--format", "json")
     assert result.exit_code in (0, 1), result.output  # a verdict, whichever it is
-    assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
+    assert one_report(result.stdout)["subject"]["id"] == "acme/merged-7b"
     assert hub.count(f"/api/models/acme/merged-7b/revision/{sha}") == 1
     # A revision the repo never had: the Hub says so, and it is the user's input error.
     assert run("acme/merged-7b", "--revision", "abc123").exit_code == 2

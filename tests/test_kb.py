@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from model_licensecheck.kb.loader import KnowledgeBase, load_kb, tokens
 from model_licensecheck.kb.validate import _token_pattern, norm
 from model_licensecheck.model import NodeKind, Relation
 
-from .conftest import run
+from .conftest import one_report, run
 
 ROOT = Path(__file__).resolve().parents[1]
 HF_IDS = ROOT / "tests" / "fixtures" / "standards" / "hf" / "hf-license-ids.tsv"
@@ -237,7 +236,7 @@ def test_the_surveyed_systems_table_is_complete() -> None:
 def test_every_surveyed_system_resolves_offline_to_a_verdict(system: str, target: str) -> None:
     result = run(target, "--offline", "--format", "json")
     assert result.exit_code in (0, 1), f"{system}: {target}: {result.stderr}"
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] in ("allowed", "conditional", "prohibited", "unknown")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from model_licensecheck.lockfile import loads
 
-from .conftest import run
+from .conftest import one_report, run
 from .hubserver import FixtureHub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def test_check_locked_offline_answers_from_the_lock_and_the_cache(hub: FixtureHu
     result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
     assert hub.count() == served  # nothing asked
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["verdict"]["status"] == "allowed"
+    assert one_report(result.stdout)["verdict"]["status"] == "allowed"
 
 
 def test_drift_reports_in_text_and_markdown(hub: FixtureHub) -> None:
@@ -315,8 +315,8 @@ def test_check_locked_offline_on_a_machine_without_caches_answers_from_the_lock(
     result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
     assert hub.count() == served
     assert result.exit_code == before.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert report["verdict"] == json.loads(before.stdout)["verdict"]
+    report = one_report(result.stdout)
+    assert report["verdict"] == one_report(before.stdout)["verdict"]
     assert "answered offline from licensecheck.lock" in " ".join(report["lineage"]["notes"])
     assert "warning" not in result.stderr
     # Without the lock's facts, the same offline run cannot judge the model at all.

@@ -4,14 +4,13 @@ and a snapshot that lacks what the lineage hangs on fails closed."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from huggingface_hub import hf_hub_download
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, reports, run
 from .hubserver import FixtureHub
 
 PROSE = "faultlab/prose-llama-tune"  # not in the knowledge base; its card prose names LLaMA-13B
@@ -30,7 +29,7 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FixtureHub]
 
 def verdict(*args: str) -> tuple[int, dict[str, object]]:
     result = run(*args, "--format", "json")
-    return result.exit_code, json.loads(result.stdout) if result.stdout else {}
+    return result.exit_code, one_report(result.stdout) if result.stdout else {}
 
 
 def notes(report: dict[str, object]) -> str:
@@ -87,8 +86,7 @@ def test_audit_hf_cache_checks_every_cached_model(hub: FixtureHub, tmp_path: Pat
     download(hub, tmp_path, PROSE, "README.md")
     download(hub, tmp_path, "acme/tune-x", "README.md")
     result = run("audit", "--hf-cache", "--offline", "--format", "json")
-    data = json.loads(result.stdout)
-    targets = {m["subject"]["target"]: m for m in data["models"]}
+    targets = {m["subject"]["target"]: m for m in reports(result.stdout)}
     assert set(targets) == {PROSE, "acme/tune-x"}
     assert targets[PROSE]["verdict"]["status"] == "prohibited"
     # acme/tune-x's base is in no cache and not in the knowledge base: fails closed

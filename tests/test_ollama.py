@@ -14,7 +14,7 @@ from model_licensecheck.errors import InputError
 from model_licensecheck.model import KnownLicense, Relation, Status
 from model_licensecheck.resolve.ollama import installed, parse_name
 
-from .conftest import run
+from .conftest import reports, run
 from .ggufs import write_gguf
 
 if TYPE_CHECKING:
@@ -171,14 +171,15 @@ def test_audit_ollama_checks_every_installed_model(models: Path) -> None:
     assert installed() == expected
     result = run("audit", "--ollama", "--offline", "--format", "json")
     assert result.exit_code == 1  # someone/bare declares no license anywhere: unknown
-    data = json.loads(result.stdout)
-    assert [m["subject"]["target"] for m in data["models"]] == expected
-    assert [m["verdict"]["status"] for m in data["models"]] == [
+    checked = reports(result.stdout)
+    assert [m["subject"]["target"] for m in checked] == expected
+    assert [m["verdict"]["status"] for m in checked] == [
         "conditional",
         "conditional",
         "unknown",
     ]
-    assert data["summary"]["verdicts"] == {"conditional": 2, "unknown": 1}
+    verdicts = json.loads(result.stdout)["summary"]["verdicts"]
+    assert verdicts == {"allowed": 0, "conditional": 2, "unknown": 1, "prohibited": 0, "error": 0}
 
 
 def test_audit_needs_a_manifest_or_ollama() -> None:

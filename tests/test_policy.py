@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import textwrap
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from model_licensecheck.kb.loader import KnowledgeBase
 from model_licensecheck.model import CheckResult, Condition, Status
 from model_licensecheck.verdict.policy import Policy, load_policy
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -238,7 +237,7 @@ def test_cli_policy_option_and_json(tmp_path: Path) -> None:
     path = write(tmp_path, "deployment: {monthly_active_users: 900000000}\n")
     result = run(LLAMA_31, "--offline", "--policy", str(path), "--format", "json")
     assert result.exit_code == 1
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["policy"] == str(path)
     assert report["verdict"]["status"] == "prohibited"
     broken = write(tmp_path, "deployment: {distribution: moon}\n")

@@ -9,11 +9,9 @@ the tool's output; a case where the tool or the knowledge base is known to be wr
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 
 REAL_CARDS = FIXTURES / "real_cards"
 
@@ -453,7 +451,7 @@ def test_real_model_card_verdict_and_lineage(
 ) -> None:
     result = run(str(REAL_CARDS / card), "--offline", "--format", "json")
     assert result.exit_code in (0, 1), result.output
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     nodes = {node["id"] for node in report["lineage"]["nodes"]}
     assert report["verdict"]["status"] == status, report["verdict"]["summary"]
     missing = [a for a in ancestors if a not in nodes]
@@ -469,7 +467,7 @@ def test_generator_named_in_prose_is_not_a_weight_parent() -> None:
     """The R1 distill's card names DeepSeek-R1 as the author of its data, not as its base."""
     result = run(str(REAL_CARDS / "deepseek-ai__DeepSeek-R1-Distill-Qwen-7B.md"), "--offline",
                  "--format", "json")  # fmt: skip
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     r1 = [e for e in report["lineage"]["edges"] if e["to"] == "deepseek-ai/DeepSeek-R1"]
     assert [e["relation"] for e in r1] == ["generated_by"]
     assert "license-conflict" not in report["verdict"]["conditions"]
@@ -499,7 +497,7 @@ def test_knowledge_base_lineages_reach_the_data_that_decides(
     model: str, status: str, driver: str
 ) -> None:
     result = run(model, "--offline", "--format", "json")
-    report = json.loads(result.stdout)
+    report = one_report(result.stdout)
     assert report["verdict"]["status"] == status, report["verdict"]["summary"]
     drivers = {f["ancestor"] for f in report["findings"] if f["status"] == status}
     assert driver in drivers
@@ -790,7 +788,7 @@ def test_base_families_of_2024_to_2026_offline(
 ) -> None:
     result = run(model, "--offline", "--format", "json")
     assert result.exit_code in (0, 1), result.stderr
-    verdict = json.loads(result.stdout)["verdict"]
+    verdict = one_report(result.stdout)["verdict"]
     assert verdict["status"] == status, f"{why}: {verdict['summary']}"
     missing = set(conditions) - set(verdict["conditions"])
     assert not missing, f"{why}: missing {missing}"

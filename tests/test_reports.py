@@ -12,7 +12,7 @@ from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.model import CheckResult
 from model_licensecheck.report.interface import Format, reporter
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 
 TARGETS = (
     "databricks/dolly-v2-12b",  # allowed
@@ -51,7 +51,7 @@ def test_several_formats_into_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"licensecheck{fmt.extension}" for fmt in Format)
-    assert json.loads((out / "licensecheck.json").read_text())["verdict"]["status"] == "allowed"
+    assert one_report((out / "licensecheck.json").read_text())["verdict"]["status"] == "allowed"
 
 
 def test_several_formats_need_a_folder() -> None:
@@ -84,7 +84,13 @@ def test_the_streamed_json_report_is_the_report(results: list[CheckResult]) -> N
             }
     several = JsonReporter().render(results[:3])
     assert "".join(JsonReporter().stream(results[:3])) == several
-    assert [r["subject"]["target"] for r in json.loads(several)] == list(TARGETS[:3])
+    models = json.loads(several)["models"]
+    assert [r["subject"]["target"] for r in models] == list(TARGETS[:3])
+    for model in models:  # each model's nodes on lines of their own there too
+        assert all(
+            json.dumps(node, ensure_ascii=False, separators=(", ", ": ")) in several
+            for node in model["lineage"]["nodes"]
+        )
     # The content id hashes the canonical spelling piece by piece: the same digest as the
     # whole canonical document would give.
     import hashlib
@@ -103,7 +109,7 @@ def test_a_streamed_report_builds_records_only_as_they_are_written(
     assert isinstance(data["lineage"]["nodes"], Stream)
     pieces = iter_dumps(data)
     head = "".join(next(pieces) for _ in range(5))
-    assert head.startswith('{\n  "schema_version"')
+    assert head.startswith('{\n  "subject"')
     # Nothing of the findings was built yet: they are made when the writer reaches them.
     findings = iter(data["findings"])
     assert inspect.getgeneratorstate(findings) == inspect.GEN_CREATED  # type: ignore[arg-type]

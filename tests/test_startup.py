@@ -116,8 +116,8 @@ def test_the_console_script_keeps_output_and_exit_code_on_its_fast_exit(tmp_path
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert done.returncode == 1  # vicuna is prohibited: the gate fails
-    reports = json.loads(done.stdout)
-    assert [r["verdict"]["status"] for r in reports] == ["allowed", "prohibited"]
+    models = json.loads(done.stdout)["models"]
+    assert [r["verdict"]["status"] for r in models] == ["allowed", "prohibited"]
     missing = subprocess.run(
         [script, "nobody/no-such-model", "--offline"],
         capture_output=True, text=True, env=env, check=False,

@@ -3,7 +3,6 @@ unknown id gets in its error."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from model_licensecheck.kb.loader import KnowledgeBase
 from model_licensecheck.kb.query import did_you_mean, suggest
 from model_licensecheck.resolve.local import TargetKind, classify, hub_reference
 
-from .conftest import FIXTURES, run
+from .conftest import FIXTURES, one_report, run
 from .hubserver import FixtureHub
 
 
@@ -66,7 +65,7 @@ def test_an_address_checks_offline_like_its_id() -> None:
     by_url = run("https://huggingface.co/databricks/dolly-v2-12b", "--offline", "--format", "json")
     by_id = run("databricks/dolly-v2-12b", "--offline", "--format", "json")
     assert by_url.exit_code == by_id.exit_code == 0
-    assert json.loads(by_url.stdout)["verdict"] == json.loads(by_id.stdout)["verdict"]
+    assert one_report(by_url.stdout)["verdict"] == one_report(by_id.stdout)["verdict"]
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def test_a_written_revision_pins_the_root(
     sha = hub.sha("model", "acme/merged-7b")  # the fixture Hub serves the commits it has
     result = run(written.format(sha=sha), "--format", "json")
     assert result.exit_code in (0, 1), result.output
-    assert json.loads(result.stdout)["subject"]["id"] == "acme/merged-7b"
+    assert one_report(result.stdout)["subject"]["id"] == "acme/merged-7b"
     assert hub.count(f"/api/models/acme/merged-7b/revision/{sha}") == 1
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, InputError, LicensecheckError, YamlError
-from .model import CheckResult, SourceLine
+from .model import CheckResult, SourceLine, gate_sentence
 from .resolve.card import MAX_CARD_BYTES, decode_text
 from .resolve.local import CARD_NAMES
 from .yamlio import LineDict, LineList, load
@@ -25,6 +25,55 @@ class ManifestEntry(NamedTuple):
     """The manifest that lists this entry, as it was given (reports point at it)."""
     line: int | None = None
     """The 1-based line of the manifest where the entry names its model."""
+
+    @property
+    def where(self) -> str | None:
+        """`FILE:LINE` where the manifest lists it, when it came from a manifest file."""
+        if self.file is None:
+            return None
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What makes two entries the same model: the target (a Hub id in any case, as the
+        Hub treats it) and the revision."""
+        from .model import is_hub_id
+
+        target = self.target.lower() if is_hub_id(self.target) else self.target
+        return (target, self.revision)
+
+
+class Duplicate(NamedTuple):
+    """An entry that repeats an earlier one: it is checked once, as the first."""
+
+    entry: ManifestEntry
+    first: ManifestEntry
+
+    def warning(self) -> str:
+        """One line naming the entry, where it is, and where it was first listed."""
+        from .safetext import escape_controls
+
+        where = f"{self.entry.where}: " if self.entry.where else ""
+        first = f" (first at {self.first.where})" if self.first.where else ""
+        return (f"{where}{escape_controls(self.entry.target)} is listed again{first}; "
+                "it is checked once")  # fmt: skip
+
+
+def without_duplicates(
+    entries: Sequence[ManifestEntry],
+) -> tuple[list[ManifestEntry], list[Duplicate]]:
+    """The entries with repeats removed (the first kept, in order), and the repeats."""
+    first: dict[tuple[str, str | None], ManifestEntry] = {}
+    kept: list[ManifestEntry] = []
+    repeats: list[Duplicate] = []
+    for entry in entries:
+        seen = first.get(entry.key)
+        if seen is None:
+            first[entry.key] = entry
+            kept.append(entry)
+        else:
+            repeats.append(Duplicate(entry, seen))
+    return kept, repeats
 
 
 class AuditEntry(NamedTuple):
@@ -69,8 +118,7 @@ class AuditResult(NamedTuple):
     def summary(self) -> str:
         """One sentence: how many passed the gate, and the verdict counts."""
         passed = sum(1 for e in self.entries if e.exit_code == ExitCode.PASSED)
-        counts = ", ".join(f"{n} {label}" for label, n in self.counts().items())
-        return f"{passed} of {len(self.entries)} models pass the gate ({counts})."
+        return gate_sentence(passed, len(self.entries), self.counts())
 
 
 def read_manifest(path: Path) -> list[ManifestEntry]:

@@ -14,6 +14,7 @@ from .model import (
     KnownLicense,
     LicenseInfo,
     Lineage,
+    ProgressEvent,
     Subject,
     Unresolved,
     UnresolvedNode,
@@ -30,7 +31,9 @@ from .verdict.combine import combine, fail_closed
 from .verdict.obligations import obligations
 from .verdict.policy import Policy, apply_deployment, gate_with_policy
 
-Progress = Callable[[str], None]
+Progress = Callable[[ProgressEvent], None]
+"""Called as the run goes: how many targets are resolved, which one is being worked on, how
+many artifacts were asked for (model.ProgressEvent). It must not raise."""
 
 DEFAULT_TIME_LIMIT = 300.0
 """Seconds a run may spend asking the Hub before what is still unread counts as unknown."""
@@ -148,20 +151,14 @@ class Checker:
                     source.revisions.update({k.lower(): v for k, v in pins.items()})
                     source.deadline = deadline
         out: list[CheckResult | LicensecheckError | None] = [None] * len(targets)
-        resolver = Resolver(self.kb, self.sources, self.options.max_depth, self.progress,
+        resolver = Resolver(self.kb, self.sources, self.options.max_depth,
                             deadline=deadline, time_limit=limit)  # fmt: skip
         parsed: list[tuple[int, Target]] = []
         for i, text in enumerate(targets):
             try:
-                parsed.append((i, classify(text)))
+                parsed.append((i, self._classify(text)))
             except LicensecheckError as exc:
-                # A project's name as people write it ("Mistral NeMo"), known to the knowledge
-                # base as an alias, is checked as the id it names.
-                known = self.kb.artifact(text.strip()) if "/" not in text else None
-                if known is not None:
-                    parsed.append((i, Target(known.id, TargetKind.HUB_ID)))
-                else:
-                    out[i] = self._with_suggestions(exc, text.strip())
+                out[i] = exc
         self._pin_written_revisions([t for _, t in parsed])
         roots: list[tuple[int, Target, ArtifactFacts | str]] = []
         for i, target in parsed:
@@ -172,6 +169,12 @@ class Checker:
                     roots.append((i, target, local_facts(target, self.kb)))
             except LicensecheckError as exc:
                 out[i] = exc
+        if self.progress is not None:
+            # targets refused before resolution count as done; the walk counts the rest
+            settled, report = len(targets) - len(roots), self.progress
+            resolver.progress = lambda e: report(
+                e._replace(done=e.done + settled, total=len(targets))
+            )
         resolved = resolver.resolve_ids([root for _, _, root in roots])
         for (i, target, _), lineage in zip(roots, resolved, strict=True):
             if isinstance(lineage, Lineage):
@@ -260,6 +263,18 @@ class Checker:
             for source in self.sources:
                 if isinstance(source, HubSource):
                     source.revisions.update(pins)
+
+    def _classify(self, text: str) -> Target:
+        """What the target is (`classify`); a project's name as people write it ("Mistral
+        NeMo"), known to the knowledge base, is checked as the id it names; an unknown one
+        gets close names in its error."""
+        try:
+            return classify(text)
+        except LicensecheckError as exc:
+            known = self.kb.artifact(text.strip()) if "/" not in text else None
+            if known is not None:
+                return Target(known.id, TargetKind.HUB_ID)
+            raise self._with_suggestions(exc, text.strip()) from None
 
     def _with_suggestions(self, error: LicensecheckError, text: str) -> LicensecheckError:
         """A target that is no path nor id, with close names from the knowledge base if any."""

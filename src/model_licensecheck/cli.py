@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from . import __version__
 from .errors import ExitCode, LicensecheckError, ValidationError
-from .model import CheckResult, Status
+from .model import CheckResult, ProgressEvent, Status
 from .paths import write_atomic
 from .report.interface import Format
 
@@ -122,12 +122,109 @@ class PathType(click.ParamType[os.PathLike[str], Any]):
         return self._real().shell_complete(ctx, param, incomplete)
 
 
+_EXIT_CODES = (
+    (ExitCode.PASSED, "the gate passed (every model, for several)"),
+    (ExitCode.GATE_FAILED, "the gate failed (by default: a prohibited or unknown verdict)"),
+    (ExitCode.INPUT_ERROR, "usage or input error (bad option, unreadable card, manifest, "
+                           "rule or policy file)"),
+    (ExitCode.RESOLUTION_ERROR, "resolution could not complete (network, auth, time limit)"),
+    (ExitCode.INTERNAL_ERROR, "a bug in licensecheck (--debug shows the traceback)"),
+    (ExitCode.BROKEN_PIPE, "the output's reader went away (a closed pipe), as SIGPIPE would"),
+)  # fmt: skip
+
+_ENVIRONMENT = (
+    ("HF_TOKEN", "Hub token for gated repos (same as --token; never printed)"),
+    ("HF_ENDPOINT", "the Hub to ask (default https://huggingface.co)"),
+    ("HF_HUB_OFFLINE=1", "same as --offline"),
+    ("HF_HUB_CACHE, HF_HOME", "the Hugging Face cache read offline and by --hf-cache"),
+    ("MODEL_LICENSECHECK_TIMEOUT", "seconds a run may spend on the Hub (default 300)"),
+    ("MODEL_LICENSECHECK_HUB_TIMEOUT", "seconds per Hub request (default 10)"),
+    ("MODEL_LICENSECHECK_HUB_RETRIES", "retries after 429/5xx/timeouts (default 3)"),
+    ("MODEL_LICENSECHECK_HUB_BACKOFF", "first retry delay in seconds (default 0.5)"),
+    ("MODEL_LICENSECHECK_CACHE", "this tool's cache folder (default "
+                                 "$XDG_CACHE_HOME/model-licensecheck)"),
+    ("NO_COLOR", "no colour in the text report"),
+    ("SOURCE_DATE_EPOCH", "the timestamp written into reports (reproducible builds)"),
+)  # fmt: skip
+
+
+def epilog(*examples: str) -> str:
+    """The end of a command's --help: examples, exit codes and environment variables
+    (`\\b` keeps click from re-wrapping each block)."""
+    width = max(len(name) for name, _ in _ENVIRONMENT)
+    blocks = [
+        "\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples),
+        "\b\nExit codes:\n" + "\n".join(f"  {int(c):<3} {what}" for c, what in _EXIT_CODES),
+        "\b\nEnvironment:\n"
+        + "\n".join(f"  {name:<{width}}  {what}" for name, what in _ENVIRONMENT),
+    ]
+    return "\n\n".join(blocks)
+
+
+CHECK_EXAMPLES = (
+    "licensecheck lmsys/vicuna-7b-v1.3            # one screen: verdict, path, to-dos",
+    "licensecheck -v lmsys/vicuna-7b-v1.3         # + lineage, findings, evidence",
+    "licensecheck --offline databricks/dolly-v2-12b",
+    "licensecheck ./my-model/README.md --format json -o report.json",
+    "licensecheck org/model --format sarif --format spdx-json -o reports/",
+    "licensecheck org/model --policy policy.yml --fail-on prohibited",
+)
+
+AUDIT_EXAMPLES = (
+    "licensecheck audit models.txt                 # one row per model",
+    "licensecheck audit models.yaml --format json -o audit.json",
+    "licensecheck audit models.txt --reports out/ --format json --format sarif",
+    "licensecheck audit --hf-cache --offline       # every model in the HF cache",
+    "licensecheck audit --ollama",
+)
+
+
 def fail(error: LicensecheckError) -> None:
     """Print `error` on stderr: its one line, then each problem when there are several."""
     click.echo(f"licensecheck: error: {error.one_line()}", err=True)
     if isinstance(error, ValidationError) and len(error.problems) > 1:
         for line in error.details():
             click.echo(f"  - {line}", err=True)
+
+
+def refuse(message: str) -> NoReturn:
+    """Refuse options that cannot work together: one line, the usage exit code, before any
+    knowledge base is loaded or model resolved."""
+    click.echo(f"licensecheck: error: {message}", err=True)
+    sys.exit(ExitCode.INPUT_ERROR)
+
+
+def chosen_formats(params: dict[str, Any]) -> list[Format]:
+    """The asked-for formats, each once, in order; text when none is asked for."""
+    return [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+
+
+def check_combinations(params: dict[str, Any], *, table_on_stdout: bool = False) -> None:
+    """Refuse option combinations that cannot work before any work is done (a long audit
+    must not fail at the end on what the command line already said). `table_on_stdout`: the
+    formats go elsewhere (audit --reports) and stdout shows the table."""
+    output: Path | None = params["output"]
+    formats = chosen_formats(params)
+    several = len(formats) > 1 and not (table_on_stdout and output is None)
+    if params["offline"] and params["refresh"]:
+        refuse("--refresh asks the Hub again and --offline never asks it: give one of them")
+    if several and output is None:
+        names = " ".join(f"--format {f.value}" for f in formats)
+        refuse(f"several formats ({names}) need -o DIR to write them to")
+    if several and output is not None and not os.path.isdir(output):
+        if os.path.exists(output):
+            refuse(f"several formats need -o DIR, and {output} is a file")
+        if any(os.fspath(output).endswith(f.extension) for f in Format):
+            refuse(f"several formats need -o DIR; {output} names a file (drop its extension "
+                   "to have the folder made)")  # fmt: skip
+
+
+def output_path(output: Path, fmt: Format, several: bool) -> Path:
+    """Where a report goes: `-o FILE` itself, or `DIR/licensecheck<ext>` for a folder (an
+    existing one, or the one several formats are written into)."""
+    if several or os.path.isdir(output):
+        return output / f"licensecheck{fmt.extension}"
+    return output
 
 
 def _statuses(text: str) -> frozenset[Status]:
@@ -141,7 +238,9 @@ def _statuses(text: str) -> frozenset[Status]:
     return frozenset(out)
 
 
-@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=epilog(*CHECK_EXAMPLES[:3], AUDIT_EXAMPLES[0],
+                           "licensecheck db lint"))  # fmt: skip
 @click.version_option(__version__, prog_name="licensecheck")
 @click.option("--debug", is_flag=True, help="On an internal error (exit 70), show the traceback.")
 @click.pass_context
@@ -160,8 +259,9 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      multiple=True,
                      help="Report format (default text); repeat it to write several into -o DIR."),
         click.option("-o", "--output", type=PathType(),
-                     help="Write the report to FILE, or each format to DIR/licensecheck.<ext> "
-                     "when several are asked for; atomically, only after the check succeeds."),
+                     help="Write the report to FILE; to an existing DIR, or a folder made for "
+                     "several formats, as DIR/licensecheck.<ext>; atomically, only after the "
+                     "check succeeds."),
         click.option("--offline", is_flag=True,
                      help="Use only local files and the bundled knowledge base."),
         click.option("--rules", "rules_dirs", multiple=True,
@@ -197,6 +297,11 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="A repository file that names the models (a workflow, a Dockerfile, "
                      "code); SARIF points each result at the line naming its model "
                      "(repeatable; an audit's manifest lines come first)."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress display (it is drawn on stderr only on a terminal)."),
+        click.option("-v", "--verbose", "verbosity", count=True,
+                     help="Text report: -v adds the lineage, the findings and the evidence for "
+                     "the verdict; -vv every finding and every edge's evidence."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -229,7 +334,9 @@ def make_checker(
             token=params["token"] or None, revision=revision, refresh=params["refresh"],
             time_limit=params["time_limit"], pinned=pinned,
         )  # fmt: skip
-        return Checker(options, progress=_progress())
+        progress = progress_display(params["quiet"])
+        params["progress"] = progress
+        return Checker(options, progress=progress)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
@@ -245,18 +352,83 @@ def _discovered_policy() -> str | None:
     return display_path(found, cwd) if found is not None else None
 
 
-def _progress() -> Callable[[str], None] | None:
-    """On a terminal, a one-line counter of artifacts fetched; elsewhere nothing."""
-    if not sys.stderr.isatty():
+class ProgressLine:
+    """The run's progress on a terminal: `[k/N] current model · M artifacts asked · 12s`,
+    redrawn in place on one line of `stream`, cut to the terminal's width; cleared at the end.
+    It renders the library's progress events (the library never prints)."""
+
+    def __init__(
+        self, stream: TextIO, clock: Callable[[], float] | None = None, interval: float = 0.1
+    ) -> None:
+        import time
+
+        self.stream = stream
+        self.clock = clock or time.monotonic
+        self.interval = interval
+        self.start = self.clock()
+        self.last = -interval
+        self.last_done = -1
+        self.drawn = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = self.clock()
+        if event.done == self.last_done and now - self.last < self.interval:
+            return  # redraw at most ten times a second, and whenever a model is done
+        self.last, self.last_done = now, event.done
+        from .safetext import escape_controls
+
+        parts = [f"[{event.done}/{event.total}]"]
+        if event.current is not None:
+            parts.append(escape_controls(event.current))
+        parts.append(f"{event.asked} artifacts asked")
+        parts.append(f"{now - self.start:.0f}s")
+        width = terminal_width() - 1  # the last column would wrap on some terminals
+        self.stream.write("\r\033[K" + _cut(" · ".join(parts), width))
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Erase the line, so that what follows starts on a clean one."""
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns ($COLUMNS first, then the terminal, else 80)."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size().columns)
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` cut to `width` columns with an ellipsis (never wrapped)."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (audit rows are then cut to its width)."""
+    return sys.stdout.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (a progress display is drawn only there)."""
+    return sys.stderr.isatty()
+
+
+def end_progress(params: dict[str, Any]) -> None:
+    """Erase the progress line (if one was drawn) before anything else is printed."""
+    progress: ProgressLine | None = params.get("progress")
+    if progress is not None:
+        progress.clear()
+
+
+def progress_display(quiet: bool) -> ProgressLine | None:
+    """A progress line on stderr when it is a terminal and --quiet was not given."""
+    if quiet or not stderr_is_terminal():
         return None
-    count = 0
-
-    def tick(node_id: str) -> None:
-        nonlocal count
-        count += 1
-        click.echo(f"\rresolving lineage: {count} artifacts asked for ", err=True, nl=False)
-
-    return tick
+    return ProgressLine(sys.stderr)
 
 
 def emit(
@@ -270,17 +442,13 @@ def emit(
     for the text format (an audit's summary table)."""
     from .report.interface import reporter
 
-    if sys.stderr.isatty():
-        click.echo("\r\033[K", err=True, nl=False)
+    end_progress(params)
     output: Path | None = params["output"]
-    chosen = [Format(f) for f in dict.fromkeys(params["formats"])] or [Format.TEXT]
+    chosen = chosen_formats(params)
     if params["named_in"]:
         from .locate import attach_named
 
         results = attach_named(results, params["named_in"])
-    if len(chosen) > 1 and output is None:
-        click.echo("licensecheck: error: several formats need -o DIR to write them to", err=True)
-        sys.exit(ExitCode.INPUT_ERROR)
     color = params["color"]
     use_color = color if color is not None else (output is None and sys.stdout.isatty()
                                                  and "NO_COLOR" not in os.environ)  # fmt: skip
@@ -293,8 +461,9 @@ def emit(
         elif fmt is Format.TEXT and text is not None:
             body = text
         else:
-            body = reporter(fmt, color=use_color and fmt is Format.TEXT).render(results)
-        path = output / f"licensecheck{fmt.extension}" if len(chosen) > 1 and output else output
+            body = reporter(fmt, color=use_color and fmt is Format.TEXT,
+                            verbosity=params["verbosity"]).render(results)  # fmt: skip
+        path = output_path(output, fmt, len(chosen) > 1) if output is not None else None
         if path is None:
             for piece in [body] if isinstance(body, str) else body:
                 click.echo(piece, nl=False, color=use_color)
@@ -306,7 +475,7 @@ def emit(
             sys.exit(ExitCode.INPUT_ERROR)
 
 
-@main.command("check")
+@main.command("check", epilog=epilog(*CHECK_EXAMPLES))
 @click.argument("targets", nargs=-1)
 @click.option("--revision", default=None, help="Pin the root Hub id to this revision.")
 @click.option(
@@ -322,6 +491,7 @@ def check_command(
     targets: Sequence[str], revision: str | None, lock_path: Path | None, **params: Any
 ) -> None:
     """Check MODEL(s): Hugging Face ids, model cards, configs or local model folders."""
+    check_combinations(params)
     lock: Lock | None = None
     if lock_path is not None:
         if revision is not None:
@@ -329,13 +499,17 @@ def check_command(
         lock, targets = _locked(lock_path, targets, params)
     elif not targets:
         raise click.UsageError("give MODEL(s) to check, or --locked LOCKFILE")
+    if revision is not None and len(targets) != 1:
+        refuse("--revision pins one Hugging Face id: give exactly one target")
     pinned = lock.pinned(str(lock_path)) if lock is not None else ()
     checker = make_checker(params, revision, pinned)
     try:
         outcomes = checker.check_many(list(targets), lock.revisions() if lock else None)
     except LicensecheckError as exc:
+        end_progress(params)
         fail(exc)
         sys.exit(exc.exit_code)
+    end_progress(params)
     results = [o for o in outcomes if isinstance(o, CheckResult)]
     if lock is not None:
         _warn_if_moved(lock, results)
@@ -348,15 +522,9 @@ def check_command(
             worst = max(worst, ExitCode.GATE_FAILED)
 
     def json_data() -> Any:
-        from .report.jsonreport import error_dict, to_stream
+        from .report.jsonreport import report_dict
 
-        rendered = [
-            error_dict(target, int(o.exit_code), o.one_line())
-            if isinstance(o, LicensecheckError)
-            else to_stream(o)
-            for target, o in zip(targets, outcomes, strict=True)
-        ]
-        return rendered if len(targets) > 1 else rendered[0]
+        return report_dict(list(zip(targets, outcomes, strict=True)), lazy=True)
 
     if results:
         emit(params, results, json_data)

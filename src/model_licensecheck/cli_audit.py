@@ -8,7 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import PathType, check_options, emit, fail, make_checker
+from .cli import (
+    AUDIT_EXAMPLES,
+    PathType,
+    check_combinations,
+    check_options,
+    emit,
+    end_progress,
+    epilog,
+    fail,
+    make_checker,
+    stdout_is_terminal,
+    terminal_width,
+)
 from .errors import ExitCode, LicensecheckError
 from .paths import write_atomic
 from .report.interface import Format
@@ -17,7 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@click.command("audit")
+@click.command("audit", epilog=epilog(*AUDIT_EXAMPLES))
 @click.argument("manifest", type=PathType(exists=True), required=False)
 @click.option("--ollama", is_flag=True,
               help="Also audit every Ollama model installed under $OLLAMA_MODELS (default "
@@ -40,11 +52,12 @@ def audit_command(
     and notes), or a folder of model folders; with --ollama, every installed Ollama model;
     with --hf-cache, every model repo in the Hugging Face cache.
     One summary, one exit code."""
-    from .batch import ManifestEntry, read_manifest, run_audit
+    from .batch import ManifestEntry, read_manifest, run_audit, without_duplicates
     from .report.audit import audit_dict, audit_table, write_model_reports
 
     if manifest is None and not ollama and not hf_cache:
         raise click.UsageError("give a MANIFEST, --ollama, --hf-cache, or several")
+    check_combinations(params, table_on_stdout=reports_dir is not None)
     checker = make_checker(params)
     try:
         entries = read_manifest(manifest) if manifest is not None else []
@@ -56,10 +69,15 @@ def audit_command(
             from .resolve.offline import cached_model_ids
 
             entries += [ManifestEntry(target) for target in cached_model_ids()]
+        entries, repeats = without_duplicates(entries)
+        for repeat in repeats:
+            click.echo(f"licensecheck: warning: {repeat.warning()}", err=True)
         result = run_audit(checker, entries)
     except LicensecheckError as exc:
+        end_progress(params)
         fail(exc)
         sys.exit(exc.exit_code)
+    end_progress(params)
     for entry in result.entries:
         if isinstance(entry.outcome, LicensecheckError):
             fail(entry.outcome)
@@ -71,5 +89,8 @@ def audit_command(
             click.echo(f"licensecheck: error: cannot write {reports_dir}: {exc.strerror}",
                        err=True)  # fmt: skip
             sys.exit(ExitCode.INPUT_ERROR)
-    emit(params, result.results, lambda: audit_dict(result), text=audit_table(result))
+    if reports_dir is not None and params["output"] is None:
+        params = {**params, "formats": ()}  # the formats went to --reports: the table here
+    width = terminal_width() - 1 if params["output"] is None and stdout_is_terminal() else None
+    emit(params, result.results, lambda: audit_dict(result), text=audit_table(result, width))
     sys.exit(result.exit_code)

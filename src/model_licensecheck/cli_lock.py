@@ -44,8 +44,8 @@ def source_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _checker(params: dict[str, Any], max_depth: int, offline: bool | None = None) -> Checker:
-    full = {**params, "fail_on": None, "deny_conditions": (), "max_depth": max_depth,
-            "refresh": False}  # fmt: skip
+    full = {"quiet": False, **params, "fail_on": None, "deny_conditions": (),
+            "max_depth": max_depth, "refresh": False}  # fmt: skip
     if offline is not None:
         full["offline"] = offline
     return make_checker(full)

@@ -401,3 +401,22 @@ _HUB_ID = re.compile(
 def is_hub_id(text: str) -> bool:
     """Whether `text` has the shape of a Hugging Face repo id (`name` or `org/name`)."""
     return bool(_HUB_ID.match(text)) and ".." not in text and "--" not in text
+
+
+class ProgressEvent(NamedTuple):
+    """How far a run is, for a caller's progress display (the library never prints)."""
+
+    done: int
+    """Targets whose lineage is fully resolved (or that could not be checked)."""
+    total: int
+    """Targets in the run."""
+    current: str | None
+    """The first target, in the order given, still being resolved (None when all are done)."""
+    asked: int
+    """Artifacts asked for so far."""
+
+
+def gate_sentence(passed: int, total: int, counts: Mapping[str, int]) -> str:
+    """`2 of 3 models pass the gate (1 allowed, 1 conditional, 1 prohibited).`"""
+    named = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+    return f"{passed} of {total} models pass the gate ({named})."

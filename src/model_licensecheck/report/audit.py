@@ -8,42 +8,31 @@ from typing import Any
 
 from ..batch import AuditResult
 from ..errors import LicensecheckError
+from ..safetext import escape_controls
 from .common import slug
 from .interface import Format, reporter
-from .jsonreport import SCHEMA_VERSION, dumps, error_dict, to_dict
+from .jsonreport import dumps, report_dict
 
 
 def audit_dict(result: AuditResult) -> dict[str, Any]:
-    """The audit as JSON data: a summary, then every model's report in manifest order."""
-    models: list[dict[str, Any]] = []
-    for e in result.entries:
-        if isinstance(e.outcome, LicensecheckError):
-            data = error_dict(e.entry.target, int(e.outcome.exit_code), e.outcome.one_line())
-        else:
-            data = to_dict(e.outcome)
-        if e.entry.revision or e.entry.notes:
-            data["manifest"] = {"revision": e.entry.revision, "notes": e.entry.notes}
-        models.append(data)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "summary": {
-            "models": len(result.entries),
-            "passed": sum(1 for e in result.entries if e.exit_code == 0),
-            "verdicts": dict(result.counts()),
-            "exit_code": int(result.exit_code),
-            "sentence": result.summary(),
-        },
-        "models": models,
+    """The audit as JSON data: the report shape of `check` (a summary, then every model's
+    report in manifest order), with each entry's manifest revision and notes."""
+    extra = {
+        i: {"manifest": {"revision": e.entry.revision, "notes": e.entry.notes}}
+        for i, e in enumerate(result.entries)
+        if e.entry.revision or e.entry.notes
     }
+    return report_dict([(e.entry.target, e.outcome) for e in result.entries], extra)
 
 
-def audit_table(result: AuditResult) -> str:
-    """One line per model: verdict, gate, conditions; then the summary sentence."""
+def audit_table(result: AuditResult, width: int | None = None) -> str:
+    """One line per model: verdict, gate, conditions; then the summary sentence. With a
+    `width` (a terminal's), each line is cut to it with an ellipsis, never wrapped."""
     rows: list[tuple[str, str, str, str]] = []
     for e in result.entries:
         if isinstance(e.outcome, LicensecheckError):
-            rows.append((e.entry.target, "error", f"exit {int(e.outcome.exit_code)}",
-                         e.outcome.one_line()))  # fmt: skip
+            rows.append((escape_controls(e.entry.target), "error",
+                         f"exit {int(e.outcome.exit_code)}", e.outcome.one_line()))  # fmt: skip
         else:
             r = e.outcome
             conds = ", ".join(sorted({c.id for c in r.verdict.conditions})) or "-"
@@ -55,7 +44,10 @@ def audit_table(result: AuditResult) -> str:
         "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row))
         for row in [header, *rows]
     ]
-    return "\n".join([*lines, "", result.summary()]) + "\n"
+    lines = [*lines, "", result.summary()]
+    if width is not None:
+        lines = [line if len(line) <= width else line[: max(0, width - 1)] + "…" for line in lines]
+    return "\n".join(lines) + "\n"
 
 
 def write_model_reports(
@@ -75,7 +67,7 @@ def write_model_reports(
         used.add(name)
         for fmt in formats:
             body = (
-                dumps(to_dict(e.outcome))
+                dumps(report_dict([(e.entry.target, e.outcome)]))
                 if fmt is Format.JSON
                 else reporter(fmt).render([e.outcome])
             )

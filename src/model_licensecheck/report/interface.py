@@ -49,13 +49,14 @@ class Reporter(Protocol):
         ...
 
 
-def reporter(fmt: Format, color: bool = False) -> Reporter:
-    """The reporter for a format (its module is imported only when asked for)."""
+def reporter(fmt: Format, color: bool = False, verbosity: int = 0) -> Reporter:
+    """The reporter for a format (its module is imported only when asked for); `color` and
+    `verbosity` shape the text report only."""
     match fmt:
         case Format.TEXT:
             from .text import TextReporter
 
-            return TextReporter(color=color)
+            return TextReporter(color=color, verbosity=verbosity)
         case Format.JSON:
             from .jsonreport import JsonReporter
 

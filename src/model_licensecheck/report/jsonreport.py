@@ -6,13 +6,30 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..model import AnyNode, CheckResult, Edge, Evidence, Finding, KnownLicense, UnresolvedNode
+from ..errors import ExitCode, LicensecheckError
+from ..model import (
+    AnyNode,
+    CheckResult,
+    Edge,
+    Evidence,
+    Finding,
+    KnownLicense,
+    Status,
+    UnresolvedNode,
+    gate_sentence,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = "1.2"
-"""1.1 added `obligations`, `gate.notes` and `policy` (additive: 1.0 readers still work)."""
+SCHEMA_VERSION = "2.0"
+"""2.0: one shape for one target or many, from `check` and `audit` alike:
+`{schema_version, tool, summary, models}`; each item of `models` is what 1.x printed for one
+target, without its own `schema_version` and `tool`. 1.2 added a node's `incomplete` and an
+unresolved node's `cause`; 1.1 `obligations`, `gate.notes` and `policy`."""
+
+Outcome = CheckResult | LicensecheckError
+"""What checking one target gave: a result, or the error that stopped it."""
 
 
 def _evidence(ev: Evidence) -> dict[str, Any]:
@@ -88,6 +105,11 @@ class Records(list[Any]):
     """A list the report writes one item per line (nodes, edges, obligations, findings)."""
 
 
+class Blocks(list[Any]):
+    """A list the report writes one item per line, each item spelled by the usual rules (the
+    models of a report: each an indented object)."""
+
+
 class Stream:
     """Records built while they are written, never held whole: a report on a lineage of a
     million nodes is streamed to its file. Iterable once."""
@@ -115,8 +137,6 @@ def _to_dict(result: CheckResult, records: Callable[[Iterable[Any]], Any]) -> di
     v = result.verdict
     lineage = result.lineage
     return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "model-licensecheck", "version": result.tool_version},
         "subject": {
             "target": result.subject.target,
             "kind": result.subject.kind.value,
@@ -158,16 +178,63 @@ def _to_dict(result: CheckResult, records: Callable[[Iterable[Any]], Any]) -> di
 
 
 def error_dict(target: str, exit_code: int, message: str) -> dict[str, Any]:
-    """The entry for a target that could not be checked, in a multi-target report."""
+    """The entry for a target that could not be checked."""
     return {
-        "schema_version": SCHEMA_VERSION,
         "subject": {"target": target},
         "error": {"exit_code": exit_code, "message": message},
     }
 
 
+def exit_code_of(outcome: Outcome) -> ExitCode:
+    """One target's share of the exit code: its error's, else whether it passed the gate."""
+    if isinstance(outcome, LicensecheckError):
+        return outcome.exit_code
+    return ExitCode.PASSED if outcome.gate.passed else ExitCode.GATE_FAILED
+
+
+def report_dict(
+    outcomes: Sequence[tuple[str, Outcome]],
+    extra: Mapping[int, dict[str, Any]] | None = None,
+    *,
+    lazy: bool = False,
+) -> dict[str, Any]:
+    """The JSON report of one or several targets (`(target, outcome)` in the order given):
+    `{schema_version, tool, summary, models}`. `extra` adds keys to the model at an index
+    (an audit's manifest revision and notes). `lazy` leaves each model's long lists as
+    `Stream`s, built while `iter_dumps` writes them."""
+    from .. import __version__
+
+    models: list[dict[str, Any]] = Blocks()
+    counts = {s.label: 0 for s in sorted(Status)}
+    counts["error"] = 0
+    for i, (target, outcome) in enumerate(outcomes):
+        if isinstance(outcome, LicensecheckError):
+            data = error_dict(target, int(outcome.exit_code), outcome.one_line())
+            counts["error"] += 1
+        else:
+            data = to_stream(outcome) if lazy else to_dict(outcome)
+            counts[outcome.verdict.status.label] += 1
+        data.update((extra or {}).get(i, {}))
+        models.append(data)
+    codes = [exit_code_of(o) for _, o in outcomes]
+    passed = sum(1 for c in codes if c is ExitCode.PASSED)
+    named = {label: n for label, n in counts.items() if n}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "model-licensecheck", "version": __version__},
+        "summary": {
+            "models": len(outcomes),
+            "passed": passed,
+            "verdicts": counts,
+            "exit_code": int(max(codes, default=ExitCode.PASSED)),
+            "sentence": gate_sentence(passed, len(outcomes), named),
+        },
+        "models": models,
+    }
+
+
 class JsonReporter:
-    """One object for one result, a list for several."""
+    """`{schema_version, tool, summary, models}` for one result or several."""
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """Indented JSON with a trailing newline."""
@@ -175,9 +242,7 @@ class JsonReporter:
 
     def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
         """The same text in pieces, built while it is written."""
-        if len(results) == 1:
-            return iter_dumps(to_stream(results[0]))
-        return iter_dumps([to_stream(r) for r in results])
+        return iter_dumps(report_dict([(r.subject.target, r) for r in results], lazy=True))
 
 
 def dumps(data: object) -> str:
@@ -187,9 +252,9 @@ def dumps(data: object) -> str:
 
 def iter_dumps(data: object) -> Iterator[str]:
     """The project's JSON spelling, in pieces: the top two levels of objects indented by two
-    spaces (and any object that holds a `Stream`), each record of a `Records` or `Stream`
-    list (a node, an edge, a finding) on one line, everything below compact; UTF-8 kept;
-    newline at the end. A top-level list puts each item on its own lines.
+    spaces (and any object that holds records), each record of a `Records` or `Stream` list
+    (a node, an edge, a finding) on one line, each item of `Blocks` (a model) or of a
+    top-level list on its own lines, everything else compact; UTF-8 kept; newline at the end.
 
     One record per line reads well, diffs well, and lets the C encoder write the bulk; built
     piece by piece, a report on a lineage of any size is written in bounded memory.
@@ -204,7 +269,7 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 def _pretty(data: object, level: int) -> Iterator[str]:
     pad = "  " * (level + 1)
-    if isinstance(data, Records | Stream) or (level == 0 and isinstance(data, list)):
+    if isinstance(data, Records | Stream | Blocks) or (level == 0 and isinstance(data, list)):
         record = isinstance(data, Records | Stream)
         opened = False
         for item in data:
@@ -215,7 +280,7 @@ def _pretty(data: object, level: int) -> Iterator[str]:
             else:
                 yield from _pretty(item, level + 1)
         yield "\n" + "  " * level + "]" if opened else "[]"
-    elif isinstance(data, dict) and data and (level < 2 or _has_stream(data)):
+    elif isinstance(data, dict) and data and (level < 2 or _has_records(data)):
         yield "{"
         for n, (key, value) in enumerate(data.items()):
             yield ("\n" if n == 0 else ",\n") + pad + _COMPACT(str(key)) + ": "
@@ -223,6 +288,14 @@ def _pretty(data: object, level: int) -> Iterator[str]:
         yield "\n" + "  " * level + "}"
     else:
         yield _COMPACT(data)
+
+
+def _has_records(data: dict[str, Any]) -> bool:
+    """Whether an object holds records (so it is laid out over lines, streamed or not)."""
+    return any(
+        isinstance(v, Records | Stream | Blocks) or (isinstance(v, dict) and _has_records(v))
+        for v in data.values()
+    )
 
 
 def iter_canonical(data: object) -> Iterator[str]:

@@ -17,6 +17,7 @@ from ..model import (
     Lineage,
     Node,
     NodeKind,
+    ProgressEvent,
     Relation,
     SourceKind,
     UnknownLicense,
@@ -41,7 +42,7 @@ GENERATED_DATA_MARK = "#generated-data-"
 
 _PRECEDENCE = {kind: i for i, kind in enumerate(SourceKind)}
 
-Progress = Callable[[str], None]
+Progress = Callable[[ProgressEvent], None]
 
 
 class SourceFailure(NamedTuple):
@@ -288,6 +289,35 @@ class _Walk:
         self.waiting: deque[str] = deque()
         self.asked: set[str] = set()  # waiting or in flight
         self.pool: ThreadPoolExecutor | None = None
+        self.asked_count = 0
+        self.unfinished = [r if isinstance(r, str) else r.id for r in roots]
+        self.root_count = len(self.unfinished)
+
+    def report(self) -> None:
+        """Tell the progress callback how many roots are done: a root is done when nothing
+        it reaches is waiting or in flight. Only run when a callback listens."""
+        progress = self.resolver.progress
+        if progress is None:
+            return
+        finished = {r: self._finished(r) for r in set(self.unfinished)}
+        self.unfinished = [r for r in self.unfinished if not finished[r]]
+        current = self.unfinished[0] if self.unfinished else None
+        done = self.root_count - len(self.unfinished)
+        progress(ProgressEvent(done, self.root_count, current, self.asked_count))
+
+    def _finished(self, root: str) -> bool:
+        if root in self.asked:
+            return False
+        seen = {root}
+        todo = [root]
+        while todo:
+            for parent in self.parents_of.get(todo.pop(), ()):
+                if parent in self.asked:
+                    return False
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return True
 
     def run(self) -> None:
         """Resolve every root and everything its claims reach."""
@@ -308,6 +338,7 @@ class _Walk:
             for root in self.roots:
                 if not isinstance(root, str):
                     self.take(root)
+            self.report()
             self.drain()
         finally:
             if self.pool is not None:
@@ -319,6 +350,7 @@ class _Walk:
             if self.waiting:
                 ident = self.waiting.popleft()
                 self.handle(ident, self.resolver.lookup(ident, self.kinds[ident]))
+                self.report()
                 continue
             from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -329,9 +361,11 @@ class _Walk:
                     future.cancel()
                     self.handle(ident, None)
                 self.in_flight.clear()
+                self.report()
                 return
             for future in sorted(done, key=lambda f: self.in_flight[f]):
                 self.handle(self.in_flight.pop(future), future.result())
+            self.report()
 
     def handle(self, ident: str, result: Lookup | None) -> None:
         """Take a lookup's answer (None: the run's time limit cut it off)."""
@@ -385,8 +419,7 @@ class _Walk:
             if ident in self.root_ids:
                 self.root_answers[ident] = Failed(r.deadline_reason())
         else:
-            if r.progress is not None:
-                r.progress(ident)
+            self.asked_count += 1
             self.asked.add(ident)
             if self.pool is None:
                 self.waiting.append(ident)  # looked up by the loop in drain: no recursion

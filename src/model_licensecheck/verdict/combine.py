@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model import (
+    WEIGHT_RELATIONS,
     Condition,
     Edge,
     Finding,
@@ -88,8 +89,21 @@ def combine(findings: Sequence[Finding]) -> Verdict:
     """Worst status wins: prohibited > unknown > conditional > allowed."""
     status = max((f.status for f in findings), default=Status.ALLOWED)
     conditions = tuple(sorted({c for f in findings for c in f.conditions}, key=condition_key))
-    drivers = tuple(f for f in findings if f.status == status and status > Status.ALLOWED)
+    drivers = _lead_first(f for f in findings if f.status == status and status > Status.ALLOWED)
     return Verdict(status, conditions, _summary(status, conditions, drivers), drivers)
+
+
+def _lead_first(drivers: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The drivers with the one that leads the summary first: a finding whose path carries
+    weights (the model's own license, or a base model's) before one about data, since it binds
+    every use of the weights; among those the farthest ancestor (the license's origin), among
+    data findings the nearest. Otherwise findings keep their order (the sort is stable)."""
+
+    def key(f: Finding) -> tuple[bool, int]:
+        weights = all(e.relation in WEIGHT_RELATIONS for e in f.path)
+        return (not weights, -len(f.path) if weights else len(f.path))
+
+    return tuple(sorted(drivers, key=key))
 
 
 def _summary(status: Status, conditions: Iterable[Condition], drivers: Sequence[Finding]) -> str:
