@@ -207,3 +207,22 @@ def test_the_same_model_at_two_revisions_is_not_a_duplicate(tmp_path: Path) -> N
     kept, repeats = without_duplicates([*entries, ManifestEntry("ORG/m", "a")])
     assert kept == entries
     assert [(d.entry.target, d.first.revision) for d in repeats] == [("ORG/m", "a")]
+
+
+def test_progress_through_the_hub_ends_with_every_target_done(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from .hubserver import FixtureHub
+
+    server = FixtureHub(FIXTURES / "hub")
+    monkeypatch.setenv("HF_ENDPOINT", server.start())
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "cache"))
+    try:
+        events: list[ProgressEvent] = []
+        targets = ["acme/tune-x", "faultlab/lora-on-llama", "faultlab/prose-llama-tune"]
+        Checker(CheckOptions(), progress=events.append).check_many(targets)
+    finally:
+        server.stop()
+    assert events[0].done == 0 and events[0].current == targets[0]
+    assert events[-1] == ProgressEvent(3, 3, None, events[-1].asked)
+    assert events[-1].asked > len(targets)  # their ancestors were asked for through the Hub

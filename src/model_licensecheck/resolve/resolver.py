@@ -43,6 +43,8 @@ GENERATED_DATA_MARK = "#generated-data-"
 _PRECEDENCE = {kind: i for i, kind in enumerate(SourceKind)}
 
 Progress = Callable[[ProgressEvent], None]
+PROGRESS_INTERVAL = 0.05
+"""Seconds between progress reports (a display redraws at most about as often)."""
 
 
 class SourceFailure(NamedTuple):
@@ -290,15 +292,22 @@ class _Walk:
         self.asked: set[str] = set()  # waiting or in flight
         self.pool: ThreadPoolExecutor | None = None
         self.asked_count = 0
+        self.settled: set[str] = set()  # resolved, with everything they reach resolved
+        self.reported = -PROGRESS_INTERVAL
         self.unfinished = [r if isinstance(r, str) else r.id for r in roots]
         self.root_count = len(self.unfinished)
 
-    def report(self) -> None:
+    def report(self, final: bool = False) -> None:
         """Tell the progress callback how many roots are done: a root is done when nothing
-        it reaches is waiting or in flight. Only run when a callback listens."""
+        it reaches is waiting or in flight. Only run when a callback listens, at most every
+        PROGRESS_INTERVAL seconds (counting costs a walk), and always at the end."""
         progress = self.resolver.progress
         if progress is None:
             return
+        now = time.monotonic()
+        if not final and now - self.reported < PROGRESS_INTERVAL:
+            return
+        self.reported = now
         finished = {r: self._finished(r) for r in set(self.unfinished)}
         self.unfinished = [r for r in self.unfinished if not finished[r]]
         current = self.unfinished[0] if self.unfinished else None
@@ -306,6 +315,10 @@ class _Walk:
         progress(ProgressEvent(done, self.root_count, current, self.asked_count))
 
     def _finished(self, root: str) -> bool:
+        """Whether nothing `root` reaches is waiting or in flight. What is found settled is
+        remembered, so that each settled part of the graph is walked once, not per answer."""
+        if root in self.settled:
+            return True
         if root in self.asked:
             return False
         seen = {root}
@@ -314,9 +327,10 @@ class _Walk:
             for parent in self.parents_of.get(todo.pop(), ()):
                 if parent in self.asked:
                     return False
-                if parent not in seen:
+                if parent not in seen and parent not in self.settled:
                     seen.add(parent)
                     todo.append(parent)
+        self.settled |= seen
         return True
 
     def run(self) -> None:
@@ -340,6 +354,7 @@ class _Walk:
                     self.take(root)
             self.report()
             self.drain()
+            self.report(final=True)
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=False, cancel_futures=True)
@@ -438,6 +453,7 @@ class _Walk:
             if isinstance(node, UnresolvedNode) and node.cause is Unresolved.DEPTH:
                 del self.nodes[ident]  # now within the limit: ask for it after all
                 node = None
+                self.settled.clear()  # it is asked again: what reaches it is not settled
             if node is not None:  # already resolved: its ancestors may now be nearer
                 stack.extend((p, self.kinds[p], depth + 1) for p in self.parents_of.get(ident, ()))
             elif ident not in self.asked:
