@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +73,19 @@ def serve(root: str, latency: float, queue: multiprocessing.Queue[str]) -> None:
         time.sleep(3600)
 
 
+@contextmanager
+def hub_process(root: Path, latency: float) -> Iterator[str]:
+    """The fixture Hub serving `root` in its own process, with `latency` per request; yields
+    its address and stops it on the way out."""
+    queue: multiprocessing.Queue[str] = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(str(root), latency, queue), daemon=True)
+    server.start()
+    try:
+        yield queue.get(timeout=30)
+    finally:
+        server.terminate()
+
+
 def requests_served(url: str) -> int:
     with urllib.request.urlopen(f"{url}/_stats") as response:  # noqa: S310 - our loopback server
         return int(json.loads(response.read())["requests"])
@@ -112,12 +127,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "hub"
         manifest = build_hub(root)
-        queue: multiprocessing.Queue[str] = multiprocessing.Queue()
-        server = multiprocessing.Process(target=serve, args=(str(root), args.latency, queue),
-                                         daemon=True)  # fmt: skip
-        server.start()
-        try:
-            url = queue.get(timeout=30)
+        with hub_process(root, args.latency) as url:
             cache = Path(tmp) / "cache"
             cold, results = run(url, cache, manifest)
             cold_requests = requests_served(url)
@@ -125,8 +135,6 @@ def main() -> None:
             deepest = max(depth(r) for r in results)
             warm, _ = run(url, cache, manifest)
             warm_requests = requests_served(url) - cold_requests - 1
-        finally:
-            server.terminate()
     ideal = deepest * args.latency
     print(f"manifest: {len(manifest)} models, {len(nodes)} unique Hub nodes, "
           f"deepest lineage {deepest} nodes, L = {args.latency:.3f} s")  # fmt: skip

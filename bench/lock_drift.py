@@ -15,7 +15,6 @@ Run: python bench/lock_drift.py [--latency 0.05]
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fixture server lives with the tests
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hub_resolution import build_hub, requests_served, serve  # noqa: E402
+from hub_resolution import build_hub, hub_process, requests_served  # noqa: E402
 
 from model_licensecheck.checker import Checker, CheckOptions  # noqa: E402
 from model_licensecheck.drift import compare  # noqa: E402
@@ -70,12 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "hub"
         manifest = build_hub(root)
-        queue: multiprocessing.Queue[str] = multiprocessing.Queue()
-        server = multiprocessing.Process(target=serve, args=(str(root), args.latency, queue),
-                                         daemon=True)  # fmt: skip
-        server.start()
-        try:
-            url = queue.get(timeout=30)
+        with hub_process(root, args.latency) as url:
             plain = timed_check(url, Path(tmp) / "cache-plain", manifest, None)
             served = requests_served(url)
             cache = Path(tmp) / "cache-lock"
@@ -91,8 +85,6 @@ def main() -> None:
             report = compare("bench.lock", lock, new, errors, None)
             drifting = time.perf_counter() - start
             drift_requests = requests_served(url) - before - 1
-        finally:
-            server.terminate()
     hub_nodes = len(lock.revisions())
     moved = sum(1 for t in report.targets if t.moved)
     print(f"{len(manifest)} models, {hub_nodes} Hub nodes, L = {args.latency:.3f} s; "

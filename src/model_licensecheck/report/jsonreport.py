@@ -280,7 +280,7 @@ def _pretty(data: object, level: int) -> Iterator[str]:
             else:
                 yield from _pretty(item, level + 1)
         yield "\n" + "  " * level + "]" if opened else "[]"
-    elif isinstance(data, dict) and data and (level < 2 or _has_records(data)):
+    elif isinstance(data, dict) and data and (level < 2 or _holds(data, _LAID_OUT)):
         yield "{"
         for n, (key, value) in enumerate(data.items()):
             yield ("\n" if n == 0 else ",\n") + pad + _COMPACT(str(key)) + ": "
@@ -290,25 +290,17 @@ def _pretty(data: object, level: int) -> Iterator[str]:
         yield _COMPACT(data)
 
 
-def _has_records(data: dict[str, Any]) -> bool:
-    """Whether an object holds records (so it is laid out over lines, streamed or not)."""
-    return any(
-        isinstance(v, Records | Stream | Blocks) or (isinstance(v, dict) and _has_records(v))
-        for v in data.values()
-    )
-
-
 def iter_canonical(data: object) -> Iterator[str]:
     """The same data as `json.dumps(data, sort_keys=True, separators=(",", ":"))` spells it,
     in pieces (for hashing a report without holding it)."""
-    if isinstance(data, Stream) or (isinstance(data, list) and _has_stream(data)):
+    if isinstance(data, Stream) or (isinstance(data, list) and _holds(data, Stream)):
         yield "["
         for n, item in enumerate(data):
             if n:
                 yield ","
             yield from iter_canonical(item)
         yield "]"
-    elif isinstance(data, dict) and _has_stream(data):
+    elif isinstance(data, dict) and _holds(data, Stream):
         yield "{"
         for n, key in enumerate(sorted(data)):
             yield ("," if n else "") + _CANONICAL(key) + ":"
@@ -318,8 +310,12 @@ def iter_canonical(data: object) -> Iterator[str]:
         yield _CANONICAL(data)
 
 
-def _has_stream(data: dict[str, Any] | list[Any]) -> bool:
+_LAID_OUT = (Records, Stream, Blocks)
+"""What an object holds for `iter_dumps` to lay it out over lines, streamed or not."""
+
+
+def _holds(data: dict[str, Any] | list[Any], kinds: type | tuple[type, ...]) -> bool:
+    """Whether `data` holds, at any depth of objects and lists, a value of `kinds`."""
     values = data.values() if isinstance(data, dict) else data
-    return any(
-        isinstance(v, Stream) or (isinstance(v, dict | list) and _has_stream(v)) for v in values
-    )
+    return any(isinstance(v, kinds) or (isinstance(v, dict | list) and _holds(v, kinds))
+               for v in values)  # fmt: skip
