@@ -331,3 +331,31 @@ def test_human_written_or_attributed_data_has_no_unnamed_writer(
         )  # fmt: skip
         assert not any(n.endswith("#unnamed-generator") for n in lineage.nodes)
         assert verdict.status is Status.ALLOWED
+
+
+def test_messages_are_rendered_when_read_and_say_what_the_rule_says(
+    shipped_rules: tuple[Rule, ...],
+) -> None:
+    # Rule findings keep the rule's template and render it when a report reads the message (a
+    # million-node lineage has millions of findings, most never read): what they say is the
+    # same as before, and equality and order are by what they say.
+    _, findings, lineage, _ = judge(
+        "a/m", shipped_rules,
+        artifact("a/m", "apache-2.0", upstream=(("meta/llama", FT), ("org/data", TRAINED))),
+        artifact("meta/llama", "LicenseRef-Research"),
+        artifact("org/data", "cc-by-sa-4.0", kind=D),
+    )  # fmt: skip
+    lazy = [f for f in findings if not isinstance(f.text, str)]
+    assert {f.rule_id for f in lazy} >= {"license-conflict-weights", "data-share-alike-note"}
+    for f in lazy:
+        rendered = f._replace(message=f.message)
+        assert isinstance(rendered.text, str)
+        assert rendered == f and hash(rendered) == hash(f)
+        assert f.message == f.message  # rendering again gives the same text
+        assert f.ancestor in f.message or lineage.root in f.message
+    conflict = next(f for f in lazy if f.rule_id == "license-conflict-weights")
+    assert "declares Apache-2.0" in conflict.message  # the fields only that rule adds
+    changed = conflict._replace(message=conflict.message + " [policy: x]")
+    assert changed != conflict and changed.message.endswith("[policy: x]")
+    keys = [(-f.status, f.rule_id, f.ancestor) for f in findings if f.rule_id != FAIL_CLOSED_RULE]
+    assert keys == sorted(keys)

@@ -1,6 +1,6 @@
 """Apply rules to a lineage: every (rule, ancestor) pair a matching path reaches is a finding."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +20,7 @@ from ..model import (
     Status,
     UnknownLicense,
     UnresolvedNode,
+    worst_first,
 )
 from .licensor import bypass_relicensed
 from .pathpattern import PathPattern
@@ -138,24 +139,46 @@ def _fields(
     return fields
 
 
+class _Message:
+    """Renders a rule's message for a finding when a report asks for it, from the same fields
+    its conditions were formatted with (the finding keeps the path, ancestor and license)."""
+
+    __slots__ = ("extra", "licenses", "lineage", "rule")
+
+    def __init__(
+        self, rule: "Rule", lineage: Lineage, licenses: "Mapping[str, LicenseEntry]",
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:  # fmt: skip
+        self.rule, self.lineage, self.licenses, self.extra = rule, lineage, licenses, extra
+
+    def with_extra(self, *extra: tuple[str, str]) -> "_Message":
+        """The same message with more fields (the license a model declared, and so on)."""
+        return _Message(self.rule, self.lineage, self.licenses, extra)
+
+    def render(self, finding: Finding) -> str:
+        entry = self.licenses.get(finding.license_id) if finding.license_id else None
+        node = self.lineage.nodes[finding.ancestor]
+        fields = _fields(self.lineage, node, entry, finding.path)
+        fields.update(self.extra)
+        return self.rule.message.format_map(fields)
+
+
 def _finding(
-    rule: "Rule", lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None",
-    path: tuple[Edge, ...], extra: Mapping[str, str] | None = None,
-) -> Finding:  # fmt: skip
-    fields = _fields(lineage, node, entry, path)
-    if extra:
-        fields.update(extra)
-    conditions = _shared(
-        tuple(
-            sorted(
-                (
-                    Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
-                    for c in rule.conditions
-                ),
-                key=condition_key,
+    message: _Message, node: AnyNode, entry: "LicenseEntry | None", path: tuple[Edge, ...]
+) -> Finding:
+    rule = message.rule
+    conditions: tuple[Condition, ...] = ()
+    if rule.conditions:
+        if any(c.value for c in rule.conditions):
+            fields = _fields(message.lineage, node, entry, path)
+            fields.update(message.extra)
+            made = (
+                Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
+                for c in rule.conditions
             )
-        )
-    )
+        else:
+            made = (Condition(c.id) for c in rule.conditions)
+        conditions = _shared(tuple(sorted(made, key=condition_key)))
     return Finding(
         rule_id=rule.id,
         title=rule.title,
@@ -164,7 +187,7 @@ def _finding(
         path=path,
         ancestor=node.id,
         license_id=entry.id if entry else None,
-        message=rule.message.format_map(fields),
+        message=message,
         references=rule.references,
     )
 
@@ -185,51 +208,76 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     conflicted = _declared_conflicts(lineage, entries, kb)
     # DESIGN §4: same-licensor weight edges do not carry the upstream's license (licensor.py).
     by_child, relicensed = bypass_relicensed(lineage, kb, entries)
-    # Two walks are kept at a time (the weights' from the root, used by several steps, and the
-    # last other one), and rules run grouped by their path pattern: a walk holds a path for
-    # every node it reaches, so keeping every walk was the peak of memory on large lineages
-    # (hundreds of MB per pattern at a million nodes).
-    weights: list[dict[str, tuple[Edge, ...]]] = []
-    last: list[tuple[str, dict[str, tuple[Edge, ...]]]] = []
-    via = root_via(lineage)
+    walk = _Walks(lineage, by_child)
+    # rule id -> ancestor -> finding, the first one kept (no key tuple per finding: there are
+    # millions on a large lineage)
+    findings: dict[str, dict[str, Finding]] = {}
 
-    def walk(pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
-        key = f"{start}\0{pattern.text}"
-        if pattern is _WEIGHTS and start == lineage.root:
-            if not weights:
-                weights.append(pattern.walk(start, by_child, via))
-            return weights[0]
-        if not last or last[0][0] != key:
-            last[:] = [(key, pattern.walk(start, by_child, via if start == lineage.root else None))]
-        return last[0][1]
+    def add(found: Finding) -> None:
+        findings.setdefault(found.rule_id, {}).setdefault(found.ancestor, found)
 
-    findings: dict[tuple[str, str], Finding] = {(f.rule_id, f.ancestor): f for f in relicensed}
-    if via is None:
+    for found in relicensed:
+        add(found)
+    if walk.via is None:
         for node_id, path in walk(_WEIGHTS, lineage.root).items():
             if node_id in inherited:
                 parent, entry = inherited[node_id]
-                findings[(INHERITED_RULE, node_id)] = _inherited(lineage, node_id, parent,
-                                                                 entry, path)  # fmt: skip
+                add(_inherited(lineage, node_id, parent, entry, path))
     for rule in sorted(rules, key=lambda r: r.path.text):
+        message = _Message(rule, lineage, kb.licenses)
         if rule.type == "clause":
-            for node_id, path in walk(rule.path, lineage.root).items():
-                node = lineage.nodes[node_id]
-                declared = conflicted.get(node_id)
-                if _matches(rule, node, entries[node_id], declared is not None):
-                    extra = {"declared": declared} if declared is not None else None
-                    findings.setdefault(
-                        (rule.id, node_id),
-                        _finding(rule, lineage, node, entries[node_id], path, extra),
-                    )
+            reached = walk(rule.path, lineage.root)
+            for found in _clause_findings(message, reached, entries, conflicted):
+                add(found)
         else:
-            for found in _conflicts(rule, lineage, entries, walk, by_child):
-                findings.setdefault((rule.id, found.ancestor), found)
+            for found in _conflicts(message, lineage, entries, walk, by_child):
+                add(found)
     concluded = _concluded(lineage, entries, by_child)
-    if via is None:
+    if walk.via is None:
         for found in _unconfirmed(lineage, entries, concluded, walk(_WEIGHTS, lineage.root), kb):
-            findings.setdefault((UNCONFIRMED_RULE, found.ancestor), found)
-    ordered = sorted(findings.values(), key=lambda f: (-f.status, f.rule_id, f.ancestor))
+            add(found)
+    ordered = worst_first(f for per_rule in findings.values() for f in per_rule.values())
     return Evaluation(tuple(ordered), concluded)
+
+
+class _Walks:
+    """The rules' walks over a lineage, two kept at a time: the weights' from the root (used by
+    several steps) and the last other one. Rules run grouped by their path pattern; a walk
+    holds a path for every node it reaches, so keeping every walk was the peak of memory on
+    large lineages (hundreds of MB per pattern at a million nodes)."""
+
+    def __init__(self, lineage: Lineage, by_child: Mapping[str, Sequence[Edge]]) -> None:
+        self.root, self.by_child, self.via = lineage.root, by_child, root_via(lineage)
+        self.weights: dict[str, tuple[Edge, ...]] | None = None
+        self.last: tuple[str, dict[str, tuple[Edge, ...]]] | None = None
+
+    def __call__(self, pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
+        via = self.via if start == self.root else None
+        if pattern.text == _WEIGHTS.text and start == self.root:
+            if self.weights is None:
+                self.weights = pattern.walk(start, self.by_child, via)
+            return self.weights
+        key = f"{start}\0{pattern.text}"
+        if self.last is None or self.last[0] != key:
+            self.last = (key, {})  # the previous walk is let go before the next is made
+            self.last = (key, pattern.walk(start, self.by_child, via))
+        return self.last[1]
+
+
+def _clause_findings(
+    message: _Message,
+    reached: Mapping[str, tuple[Edge, ...]],
+    entries: "Mapping[str, LicenseEntry | None]",
+    conflicted: Mapping[str, str],
+) -> Iterator[Finding]:
+    """A clause rule's findings: every node its path reaches whose license it matches."""
+    rule, nodes = message.rule, message.lineage.nodes
+    for node_id, path in reached.items():
+        node = nodes[node_id]
+        declared = conflicted.get(node_id)
+        if _matches(rule, node, entries[node_id], declared is not None):
+            said = message if declared is None else message.with_extra(("declared", declared))
+            yield _finding(said, node, entries[node_id], path)
 
 
 def _unconfirmed(
@@ -360,10 +408,10 @@ def _declared_conflicts(
 
 
 def _conflicts(
-    rule: "Rule",
+    message: _Message,
     lineage: Lineage,
     entries: "Mapping[str, LicenseEntry | None]",
-    walk: Callable[[PathPattern, str], dict[str, tuple[Edge, ...]]],
+    walk: "_Walks",
     by_child: Mapping[str, Sequence[Edge]],
 ) -> list[Finding]:
     """A model whose declared license is less strict than an ancestor its rule path reaches.
@@ -372,6 +420,7 @@ def _conflicts(
     would be quadratic on large graphs); each ancestor is reported once, against the most
     permissive model that reaches it.
     """
+    rule = message.rule
     to_nodes = walk(_WEIGHTS, lineage.root)
     by_rank: dict[Status, list[str]] = {}
     for node_id in to_nodes:
@@ -383,8 +432,9 @@ def _conflicts(
             by_rank.setdefault(rank, []).append(node_id)
     out: dict[str, Finding] = {}
     for rank in sorted(by_rank):
-        reached = rule.path.walk_from(sorted(by_rank[rank]), by_child)
-        for anc_id, (start, to_anc) in sorted(reached.items()):
+        reached = rule.path.walk_from(sorted(by_rank.pop(rank)), by_child)
+        for anc_id in sorted(reached):
+            start, to_anc = reached[anc_id]
             entry = entries[anc_id]
             if anc_id == start or anc_id in out or entry is None:
                 continue
@@ -394,8 +444,9 @@ def _conflicts(
                 continue
             declared = entries[start]
             assert declared is not None
-            extra = {"declared": declared.id, "subject": start}
-            out[anc_id] = _finding(rule, lineage, anc, entry, (*to_nodes[start], *to_anc), extra)
+            said = message.with_extra(("declared", declared.id), ("subject", start))
+            out[anc_id] = _finding(said, anc, entry, (*to_nodes[start], *to_anc))
+        del reached  # before the next level's walk: each holds a path per node it reaches
     return list(out.values())
 
 
@@ -437,10 +488,20 @@ def _concluded(
             for e in by_child.get(current, ()):
                 if e.relation is Relation.TRAINED_ON and data_carries(e.parent):
                     acc.add(own(e.parent))
-            memo[current] = frozenset(acc)
+            frozen = frozenset(acc)
+            memo[current] = shared.setdefault(frozen, frozen)
         return memo[node_id]
 
-    return {nid: tuple(sorted(visit(nid))) for nid in sorted(lineage.nodes)}
+    # A million nodes have a few hundred distinct license sets: one object for each.
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    ordered: dict[frozenset[str], tuple[str, ...]] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    for nid in sorted(lineage.nodes):
+        found = visit(nid)
+        if found not in ordered:
+            ordered[found] = tuple(sorted(found))
+        out[nid] = ordered[found]
+    return out
 
 
 def unresolved(lineage: Lineage) -> list[UnresolvedNode]:

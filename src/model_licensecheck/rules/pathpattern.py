@@ -10,13 +10,10 @@ more), `+` (one or more) or `?` (optional). The empty pattern matches only the s
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..errors import PatternError
 from ..model import WEIGHT_RELATIONS, Edge, Relation
-
-if TYPE_CHECKING:
-    pass
 
 GROUPS: Mapping[str, frozenset[Relation]] = {
     "weight": WEIGHT_RELATIONS,
@@ -101,8 +98,8 @@ class PathPattern(NamedTuple):
     ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from `root` by a matching path, with its shortest such path.
         With `via`, the walk starts as if `root` had been reached through an edge of `via`."""
-        found = self.walk_from([root], edges_by_child, via)
-        return {node: path for node, (_, path) in found.items()}
+        search = _Search(self, [root], edges_by_child, via)
+        return {node: search.path(node, state)[1] for node, state in search.found.items()}
 
     def walk_from(
         self,
@@ -111,45 +108,76 @@ class PathPattern(NamedTuple):
         via: Relation | None = None,
     ) -> dict[str, tuple[str, tuple[Edge, ...]]]:
         """Breadth-first over (node, pattern state) from several starts at once: every node a
-        matching path reaches, with the start it came from and its shortest path.
+        matching path reaches, with the start it came from and its shortest path."""
+        search = _Search(self, starts, edges_by_child, via)
+        return {node: search.path(node, state) for node, state in search.found.items()}
 
-        States keep a pointer to the state they came from, not a copy of the path, so the walk
-        is linear in the size of the graph (times the pattern's few states); only the paths of
-        nodes that match are rebuilt.
-        """
-        start_states = self.start() if via is None else self.step(self.start(), via)
-        if not start_states:
-            return {}
-        back: dict[tuple[str, frozenset[int]], tuple[tuple[str, frozenset[int]], Edge] | None] = {}
-        queue: deque[tuple[str, frozenset[int]]] = deque()
+
+class _Search:
+    """A breadth-first search over (node, pattern state) pairs.
+
+    The pattern's state sets are numbered as they are met, and each keeps, per node, the edge
+    it was first reached by and the state before that edge (a pointer, not a copy of the path,
+    and no tuple per visit): the search is linear in the size of the graph times the pattern's
+    few states, and only the paths of nodes that match are rebuilt."""
+
+    def __init__(
+        self,
+        pattern: PathPattern,
+        starts: Iterable[str],
+        edges_by_child: Mapping[str, Sequence[Edge]],
+        via: Relation | None,
+    ) -> None:
+        first = pattern.start() if via is None else pattern.step(pattern.start(), via)
+        self.reached_by: list[dict[str, Edge | None]] = []
+        self.came_from: list[dict[str, int]] = []
+        self.found: dict[str, int] = {}
+        if not first:
+            return
+        accepting = len(pattern.terms)
+        numbers: dict[frozenset[int], int] = {}
+        sets: list[frozenset[int]] = []
+        accepts: list[bool] = []
+
+        def number(states: frozenset[int]) -> int:
+            if states not in numbers:
+                numbers[states] = len(sets)
+                sets.append(states)
+                accepts.append(accepting in states)
+                self.reached_by.append({})
+                self.came_from.append({})
+            return numbers[states]
+
+        nodes: deque[str] = deque()
+        states: deque[int] = deque()
         for start in starts:
-            key = (start, start_states)
-            if key not in back:
-                back[key] = None
-                queue.append(key)
-        found: dict[str, tuple[str, frozenset[int]]] = {}
-        steps: dict[tuple[frozenset[int], Relation], frozenset[int]] = {}
-        accepting = len(self.terms)
-        while queue:
-            key = queue.popleft()
-            node, states = key
-            if accepting in states and node not in found:
-                found[node] = key
+            if start not in self.reached_by[number(first)]:
+                self.reached_by[0][start] = None
+                nodes.append(start)
+                states.append(0)
+        steps: dict[tuple[int, Relation], int] = {}  # -1: no match can follow
+        while nodes:
+            node, state = nodes.popleft(), states.popleft()
+            if accepts[state] and node not in self.found:
+                self.found[node] = state
             for edge in edges_by_child.get(node, ()):
-                nxt = steps.get((states, edge.relation))
+                nxt = steps.get((state, edge.relation))
                 if nxt is None:
-                    nxt = steps[(states, edge.relation)] = self.step(states, edge.relation)
-                if nxt and (edge.parent, nxt) not in back:
-                    back[(edge.parent, nxt)] = (key, edge)
-                    queue.append((edge.parent, nxt))
-        out: dict[str, tuple[str, tuple[Edge, ...]]] = {}
-        for node, key in found.items():
-            path: list[Edge] = []
-            step = back[key]
-            current = key
-            while step is not None:
-                current, edge = step
-                path.append(edge)
-                step = back[current]
-            out[node] = (current[0], tuple(reversed(path)))
-        return out
+                    after = pattern.step(sets[state], edge.relation)
+                    nxt = steps[(state, edge.relation)] = number(after) if after else -1
+                if nxt >= 0 and edge.parent not in self.reached_by[nxt]:
+                    self.reached_by[nxt][edge.parent] = edge
+                    self.came_from[nxt][edge.parent] = state
+                    nodes.append(edge.parent)
+                    states.append(nxt)
+
+    def path(self, node: str, state: int) -> tuple[str, tuple[Edge, ...]]:
+        """The start `node` was reached from in `state`, and the edges from it to `node`."""
+        path: list[Edge] = []
+        edge = self.reached_by[state][node]
+        while edge is not None:
+            path.append(edge)
+            state = self.came_from[state][node]
+            node = edge.child
+            edge = self.reached_by[state][node]
+        return node, tuple(reversed(path))

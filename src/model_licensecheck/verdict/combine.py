@@ -40,18 +40,22 @@ def fail_closed(lineage: Lineage, findings: Sequence[Finding]) -> list[Finding]:
         f.ancestor for f in findings if f.rule_id == INHERITED_RULE and f.license_id is not None
     }
     out: list[Finding] = []
-    for node_id, path in sorted(_WEIGHTS.walk(lineage.root, by_child).items()):
-        node = lineage.nodes[node_id]
-        lic = node.license
-        if isinstance(lic, UnknownLicense) and node_id not in covered:
-            if lic.undeclared and node_id in inherited:
-                continue
-            message = (
-                f"The license of {node_id} could not be determined ({lic.reason}); "
-                f"it reaches {lineage.root} through {render_path(path, lineage.root)}."
-            )
-            title = "Fail closed: a weight ancestor's license is unknown"
-            out.append(_unknown(FAIL_CLOSED_RULE, title, path, node_id, message))
+    unknown = {
+        node_id: lic
+        for node_id, node in lineage.nodes.items()
+        if isinstance(lic := node.license, UnknownLicense)
+        and node_id not in covered
+        and not (lic.undeclared and node_id in inherited)
+    }
+    reached = _WEIGHTS.walk(lineage.root, by_child) if unknown else {}  # no walk for nothing
+    for node_id in sorted(unknown.keys() & reached.keys()):
+        lic, path = unknown[node_id], reached[node_id]
+        message = (
+            f"The license of {node_id} could not be determined ({lic.reason}); "
+            f"it reaches {lineage.root} through {render_path(path, lineage.root)}."
+        )
+        title = "Fail closed: a weight ancestor's license is unknown"
+        out.append(_unknown(FAIL_CLOSED_RULE, title, path, node_id, message))
     out.extend(_incomplete(lineage, by_child))
     return out
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..errors import PolicyError, Problem
 from ..kb.loader import KnowledgeBase
-from ..model import Condition, Finding, GateResult, Lineage, Status
+from ..model import Condition, Finding, GateResult, Lineage, Status, worst_first
 from ..paths import StrPath
 
 SCHEMA_VERSION = 1
@@ -117,7 +117,7 @@ def apply_deployment(
     for f in findings:
         kept: list[Condition] = []
         status = f.status
-        message = f.message
+        whys: list[str] = []
         for cond in f.conditions:
             verdict = _judge_condition(cond, f, dep, stance, kb)
             if verdict is None:
@@ -125,7 +125,7 @@ def apply_deployment(
                 continue
             new_status, why = verdict
             notes.append(f"policy: {f.rule_id} on {f.ancestor}: {why}")
-            message += f" [policy: {why}]"
+            whys.append(f" [policy: {why}]")
             if new_status is Status.PROHIBITED:
                 status = Status.PROHIBITED
                 kept.append(cond)
@@ -134,9 +134,9 @@ def apply_deployment(
         if status is f.status and len(kept) == len(f.conditions):
             out.append(f)  # untouched: most findings, and copying them all is costly
         else:
+            message = f.message + "".join(whys)
             out.append(f._replace(status=status, conditions=tuple(kept), message=message))
-    ordered = sorted(out, key=lambda f: (-f.status, f.rule_id, f.ancestor))
-    return PolicyOutcome(tuple(ordered), tuple(notes))
+    return PolicyOutcome(tuple(worst_first(out)), tuple(notes))
 
 
 def _cap(value: str | None) -> int | None:
