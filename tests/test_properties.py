@@ -9,6 +9,7 @@ few thousand in CI (`pytest -m "slow or hypothesis" --hypothesis-profile=ci`).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -447,3 +448,39 @@ def test_a_cap_condition_that_names_no_number_is_kept_for_a_person() -> None:
     assert apply_deployment([numeric], Lineage("n0", {}, ()), policy, KB).findings[0].status is (
         Status.PROHIBITED
     )
+
+
+# --- the streamed JSON writer -----------------------------------------------------------------
+
+_json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _streamed(data: Any, rnd: Any) -> Any:
+    """The same data with some of its lists made `Stream`s (built while written)."""
+    from model_licensecheck.report.jsonreport import Stream
+
+    if isinstance(data, dict):
+        return {k: _streamed(v, rnd) for k, v in data.items()}
+    if isinstance(data, list):
+        items = [_streamed(v, rnd) for v in data]
+        return Stream(iter(items)) if rnd.random() < 0.5 else items
+    return data
+
+
+@given(_json, st.booleans(), st.randoms(use_true_random=False))
+def test_the_indented_stream_is_what_json_dumps_writes(
+    data: Any, sort_keys: bool, rnd: Any
+) -> None:
+    # SARIF, SPDX and CycloneDX keep the standard library's spelling and are streamed: the
+    # pieces must spell exactly what json.dumps would, whatever is streamed and how deep.
+    from model_licensecheck.report.jsonreport import iter_indented
+
+    expected = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys) + "\n"
+    assert "".join(iter_indented(_streamed(data, rnd), sort_keys=sort_keys)) == expected

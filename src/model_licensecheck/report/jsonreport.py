@@ -290,6 +290,33 @@ def _pretty(data: object, level: int) -> Iterator[str]:
         yield _COMPACT(data)
 
 
+def iter_indented(data: object, *, sort_keys: bool = False) -> Iterator[str]:
+    """Exactly what `json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys)`
+    writes, plus a newline, in pieces: `Stream` lists are built while they are written (the
+    standard formats, SARIF, SPDX and CycloneDX, keep their own spelling and stream too)."""
+    yield from _indented(data, 0, sort_keys)
+    yield "\n"
+
+
+def _indented(data: object, level: int, sort_keys: bool) -> Iterator[str]:
+    pad = "  " * (level + 1)
+    if isinstance(data, Stream) or (isinstance(data, list) and _holds(data, Stream)):
+        opened = False
+        for item in data:
+            yield (",\n" if opened else "[\n") + pad
+            opened = True
+            yield from _indented(item, level + 1, sort_keys)
+        yield "\n" + "  " * level + "]" if opened else "[]"
+    elif isinstance(data, dict) and _holds(data, Stream):
+        for n, key in enumerate(sorted(data) if sort_keys else data):
+            yield ("{\n" if n == 0 else ",\n") + pad + _COMPACT(str(key)) + ": "
+            yield from _indented(data[key], level + 1, sort_keys)
+        yield "\n" + "  " * level + "}"
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+        yield text.replace("\n", "\n" + "  " * level) if level else text
+
+
 def iter_canonical(data: object) -> Iterator[str]:
     """The same data as `json.dumps(data, sort_keys=True, separators=(",", ":"))` spells it,
     in pieces (for hashing a report without holding it)."""

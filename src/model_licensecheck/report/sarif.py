@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..model import CheckResult, Finding, SourceKind, Status
+from .jsonreport import Stream, iter_indented
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -156,11 +156,13 @@ def _result(result: CheckResult, finding: Finding, rule_index: int) -> dict[str,
     }
 
 
-def to_sarif(results: Sequence[CheckResult]) -> dict[str, Any]:
-    """The SARIF log as plain data: one run, rules sorted by id, results in report order."""
+def to_sarif(results: Sequence[CheckResult], lazy: bool = False) -> dict[str, Any]:
+    """The SARIF log as plain data: one run, rules sorted by id, results in report order;
+    `lazy`: the results as a `Stream`, built while they are written."""
     rules = _rules(results)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     version = results[0].tool_version if results else None
+    found = (_result(r, f, index[f.rule_id]) for r in results for f in r.findings)
     driver: dict[str, Any] = {
         "name": TOOL_NAME,
         "informationUri": INFORMATION_URI,
@@ -175,7 +177,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, Any]:
             {
                 "tool": {"driver": driver},
                 "originalUriBaseIds": {HUB_BASE_ID: {"uri": HUB_URL}},
-                "results": [_result(r, f, index[f.rule_id]) for r in results for f in r.findings],
+                "results": Stream(found) if lazy else list(found),
                 "properties": {
                     "verdicts": [
                         {
@@ -200,4 +202,8 @@ class SarifReporter:
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """Indented JSON with a trailing newline."""
-        return json.dumps(to_sarif(results), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        return "".join(self.stream(results))
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The same text in pieces, each result built while it is written."""
+        return iter_indented(to_sarif(results, lazy=True), sort_keys=True)

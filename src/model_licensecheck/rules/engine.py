@@ -432,21 +432,23 @@ def _conflicts(
             by_rank.setdefault(rank, []).append(node_id)
     out: dict[str, Finding] = {}
     for rank in sorted(by_rank):
-        reached = rule.path.walk_from(sorted(by_rank.pop(rank)), by_child)
-        for anc_id in sorted(reached):
-            start, to_anc = reached[anc_id]
+        search = rule.path.search(sorted(by_rank.pop(rank)), by_child)
+        for anc_id in sorted(search.found):
             entry = entries[anc_id]
-            if anc_id == start or anc_id in out or entry is None:
+            if anc_id in out or entry is None:
                 continue
             anc = lineage.nodes[anc_id]
             anc_rank = strictness(entry.clauses)
             if anc_rank is None or anc_rank <= rank or not _matches(rule, anc, entry):
                 continue
+            start, to_anc = search.path(anc_id, search.found[anc_id])
+            if anc_id == start:
+                continue
             declared = entries[start]
             assert declared is not None
             said = message.with_extra(("declared", declared.id), ("subject", start))
             out[anc_id] = _finding(said, anc, entry, (*to_nodes[start], *to_anc))
-        del reached  # before the next level's walk: each holds a path per node it reaches
+        del search  # before the next level's: each holds an edge per node it reaches
     return list(out.values())
 
 

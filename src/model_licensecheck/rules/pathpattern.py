@@ -98,22 +98,22 @@ class PathPattern(NamedTuple):
     ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from `root` by a matching path, with its shortest such path.
         With `via`, the walk starts as if `root` had been reached through an edge of `via`."""
-        search = _Search(self, [root], edges_by_child, via)
+        search = Search(self, [root], edges_by_child, via)
         return {node: search.path(node, state)[1] for node, state in search.found.items()}
 
-    def walk_from(
+    def search(
         self,
         starts: Iterable[str],
         edges_by_child: Mapping[str, Sequence[Edge]],
         via: Relation | None = None,
-    ) -> dict[str, tuple[str, tuple[Edge, ...]]]:
-        """Breadth-first over (node, pattern state) from several starts at once: every node a
-        matching path reaches, with the start it came from and its shortest path."""
-        search = _Search(self, starts, edges_by_child, via)
-        return {node: search.path(node, state) for node, state in search.found.items()}
+    ) -> "Search":
+        """Breadth-first over (node, pattern state) from several starts at once: `found` has
+        every node a matching path reaches, and `path` rebuilds the shortest path to one (only
+        the paths asked for are built)."""
+        return Search(self, starts, edges_by_child, via)
 
 
-class _Search:
+class Search:
     """A breadth-first search over (node, pattern state) pairs.
 
     The pattern's state sets are numbered as they are met, and each keeps, per node, the edge
