@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from model_licensecheck.checker import Checker, CheckOptions
-from model_licensecheck.model import CheckResult
+from model_licensecheck.model import CheckResult, Finding
 from model_licensecheck.report.interface import Format, reporter
 
 from .conftest import FIXTURES, one_report, run
@@ -40,6 +40,31 @@ def test_every_format_renders_every_lineage_the_same_twice(
         assert reporter(fmt).render([result]) == first
     both = reporter(fmt).render(results[:2])
     assert "databricks/dolly-v2-12b" in both and "lmsys/vicuna-13b-v1.3" in both
+    # What the CLI writes: the report in pieces (streamed for Markdown, SARIF and JSON).
+    assert "".join(reporter(fmt).stream(results[:2])) == both
+    assert "".join(reporter(fmt).stream(results[:1])) == reporter(fmt).render(results[:1])
+
+
+@pytest.mark.parametrize("fmt", [Format.MARKDOWN, Format.SARIF])
+def test_large_reports_are_built_while_written(fmt: Format, results: list[CheckResult]) -> None:
+    """Markdown and SARIF give many small pieces, the first before most findings are read:
+    a report on a lineage of a million nodes is never held whole."""
+    result = results[1]
+    read: list[str] = []
+
+    class Counting(Finding):
+        __slots__ = ()
+
+        @property
+        def message(self) -> str:
+            read.append(self.rule_id)
+            return Finding.message.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    findings = tuple(Counting(*f) for f in result.findings)
+    pieces = reporter(fmt).stream([result._replace(findings=findings)])
+    next(pieces)
+    assert len(read) < len(findings) // 2
+    assert sum(1 for _ in pieces) > len(findings)
 
 
 def test_several_formats_into_a_folder(tmp_path: Path) -> None:

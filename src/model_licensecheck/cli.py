@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
@@ -460,12 +460,12 @@ def emit(
             body = iter_dumps(json_data())  # streamed: built while it is written
         elif fmt is Format.TEXT and text is not None:
             body = text
-        else:
+        else:  # Markdown and SARIF are built while written; the others whole
             body = reporter(fmt, color=use_color and fmt is Format.TEXT,
-                            verbosity=params["verbosity"]).render(results)  # fmt: skip
+                            verbosity=params["verbosity"]).stream(results)  # fmt: skip
         path = output_path(output, fmt, len(chosen) > 1) if output is not None else None
         if path is None:
-            for piece in [body] if isinstance(body, str) else body:
+            for piece in [body] if isinstance(body, str) else _chunks(body):
                 click.echo(piece, nl=False, color=use_color)
             continue
         try:
@@ -473,6 +473,21 @@ def emit(
         except OSError as exc:
             click.echo(f"licensecheck: error: cannot write {path}: {exc.strerror}", err=True)
             sys.exit(ExitCode.INPUT_ERROR)
+
+
+def _chunks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """Pieces joined into chunks of about `size` characters: a streamed report is written a
+    line or a record at a time, and each `click.echo` flushes."""
+    held: list[str] = []
+    length = 0
+    for piece in pieces:
+        held.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(held)
+            held, length = [], 0
+    if held:
+        yield "".join(held)
 
 
 @main.command("check", epilog=epilog(*CHECK_EXAMPLES))

@@ -36,6 +36,7 @@ from ..model import (
     UnresolvedNode,
 )
 from .common import content_id, created_at
+from .interface import WholeReport
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -294,7 +295,7 @@ def _bom_properties(results: Sequence[CheckResult]) -> list[Property]:
     return props
 
 
-class CycloneDxReporter:
+class CycloneDxReporter(WholeReport):
     """CycloneDX 1.6 JSON through cyclonedx-python-lib; deterministic for the same input."""
 
     def render(self, results: Sequence[CheckResult]) -> str:

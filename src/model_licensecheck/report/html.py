@@ -22,6 +22,7 @@ from ..model import (
 )
 from ..safetext import escape_controls
 from .common import created_at
+from .interface import WholeReport
 from .text import license_label
 
 MAX_NODES = 40
@@ -335,7 +336,7 @@ def _hubs_in_the_middle(row: list[str], edges: Sequence[Edge]) -> list[str]:
     return out
 
 
-class HtmlReporter:
+class HtmlReporter(WholeReport):
     """One self-contained HTML page; pure and deterministic (the date from SOURCE_DATE_EPOCH)."""
 
     def render(self, results: Sequence[CheckResult]) -> str:

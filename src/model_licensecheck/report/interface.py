@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Protocol
 
@@ -47,6 +47,24 @@ class Reporter(Protocol):
     def render(self, results: Sequence[CheckResult]) -> str:
         """The report for one or several results, in the order given."""
         ...
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The same text in pieces, for writing a large report without holding it whole."""
+        ...
+
+
+class WholeReport:
+    """For a report that is built whole (SPDX and CycloneDX go through their libraries' models
+    and validators, which need the whole document; the text and HTML reports are short): its
+    stream is one piece."""
+
+    def render(self, results: Sequence[CheckResult]) -> str:
+        """The report for one or several results, in the order given."""
+        raise NotImplementedError
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The whole report, as one piece."""
+        yield self.render(results)
 
 
 def reporter(fmt: Format, color: bool = False, verbosity: int = 0) -> Reporter:

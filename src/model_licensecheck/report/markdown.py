@@ -20,7 +20,7 @@ from ..model import (
 from .text import license_label
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 _ICONS = {
     Status.ALLOWED: "✅",
@@ -131,51 +131,49 @@ class MarkdownReporter:
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """A summary table for several results, then one section per result."""
-        parts: list[str] = []
+        return "".join(self.stream(results))
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The same text line by line, built while it is written."""
         if len(results) > 1:
-            lines = [
-                "# model-licensecheck",
-                "",
-                "| subject | verdict | gate |",
-                "| --- | --- | --- |",
-            ]
+            yield "# model-licensecheck\n\n| subject | verdict | gate |\n| --- | --- | --- |\n"
             for r in results:
                 v = r.verdict
                 gate = "passed" if r.gate.passed else "failed"
-                lines.append(
-                    f"| {md(r.subject.node_id)} | {_ICONS[v.status]} {v.status.label} | {gate} |"
-                )
-            parts.append("\n".join(lines) + "\n")
-        parts.extend(self.render_one(r) for r in results)
-        return "\n".join(parts)
+                verdict = f"{_ICONS[v.status]} {v.status.label}"
+                yield f"| {md(r.subject.node_id)} | {verdict} | {gate} |\n"
+        for n, result in enumerate(results):
+            if n or len(results) > 1:
+                yield "\n"
+            yield from (line + "\n" for line in self._lines(result))
 
     def render_one(self, result: CheckResult) -> str:
         """One result: verdict, graph, nodes, obligations, then findings and evidence folded."""
+        return "".join(line + "\n" for line in self._lines(result))
+
+    def _lines(self, result: CheckResult) -> Iterator[str]:
         v = result.verdict
-        lines: list[str] = [
-            f"## {_ICONS[v.status]} {md(result.subject.node_id)}: "
-            f"{v.status.label.upper()} for commercial use",
-            "",
-            md_block(v.summary),
-            "",
-        ]
-        if result.gate.passed:
-            lines.append("**Gate:** passed")
-        else:
-            lines.append("**Gate:** failed (" + "; ".join(md(r) for r in result.gate.reasons) + ")")
+        gate = "**Gate:** passed"
+        if not result.gate.passed:
+            gate = "**Gate:** failed (" + "; ".join(md(r) for r in result.gate.reasons) + ")"
         if result.subject.target != result.subject.node_id:
-            lines[-1] += f" · **Target:** {md(result.subject.target)}"
-        lines += ["", "### Lineage", "", *self._mermaid(result), ""]
-        lines += self._table(result)
-        lines += ["", "### Obligations", ""]
-        lines += self._checklist(result)
-        lines += self._findings(result)
-        lines += self._evidence(result)
+            gate += f" · **Target:** {md(result.subject.target)}"
+        yield (
+            f"## {_ICONS[v.status]} {md(result.subject.node_id)}: "
+            f"{v.status.label.upper()} for commercial use"
+        )
+        yield from ("", md_block(v.summary), "", gate, "", "### Lineage", "")
+        yield from self._mermaid(result)
+        yield ""
+        yield from self._table(result)
+        yield from ("", "### Obligations", "")
+        yield from self._checklist(result)
+        yield from self._findings(result)
+        yield from self._evidence(result)
         if result.lineage.notes:
-            lines += ["", "### Notes", ""]
-            lines += [f"- {md_block(n)}" for n in result.lineage.notes]
-        lines += ["", f"<sub>model-licensecheck {md(result.tool_version)}</sub>"]
-        return "\n".join(lines) + "\n"
+            yield from ("", "### Notes", "")
+            yield from (f"- {md_block(n)}" for n in result.lineage.notes)
+        yield from ("", f"<sub>model-licensecheck {md(result.tool_version)}</sub>")
 
     def _mermaid(self, result: CheckResult) -> list[str]:
         lineage = result.lineage
@@ -214,81 +212,68 @@ class MarkdownReporter:
             lines += ["", f"Highlighted: what drives the verdict ({names})."]
         return lines
 
-    def _table(self, result: CheckResult) -> list[str]:
+    def _table(self, result: CheckResult) -> Iterator[str]:
         lineage = result.lineage
-        lines = [
-            "| node | kind | declared license | concluded licenses |",
-            "| --- | --- | --- | --- |",
-        ]
+        yield "| node | kind | declared license | concluded licenses |"
+        yield "| --- | --- | --- | --- |"
         for node_id in sorted(lineage.nodes):
             node = lineage.nodes[node_id]
             concluded = ", ".join(md(c) for c in result.concluded.get(node_id, ())) or "none"
             root = " (subject)" if node_id == lineage.root else ""
-            lines.append(
+            yield (
                 f"| {md(node_id)}{root} | {node.kind.value} | {_declared_cell(node)} | "
                 f"{concluded} |"
             )
-        return lines
 
-    def _checklist(self, result: CheckResult) -> list[str]:
+    def _checklist(self, result: CheckResult) -> Iterator[str]:
         conditions = result.verdict.conditions
         if not conditions:
-            return ["No obligations."]
-        lines: list[str] = []
+            yield "No obligations."
         for cond in conditions:
-            lines.append(f"- [ ] **{md(str(cond))}**")
+            yield f"- [ ] **{md(str(cond))}**"
             seen: set[str] = set()
             for f in result.findings:
-                if _has(f, cond) and f.message not in seen:
-                    seen.add(f.message)
-                    lines.append(f"  - {md_block(f.message)}")
-        return lines
+                if _has(f, cond) and (message := f.message) not in seen:
+                    seen.add(message)
+                    yield f"  - {md_block(message)}"
 
-    def _findings(self, result: CheckResult) -> list[str]:
+    def _findings(self, result: CheckResult) -> Iterator[str]:
         if not result.findings:
-            return []
-        lines = [
-            "",
-            "<details>",
-            f"<summary>Findings ({len(result.findings)})</summary>",
-            "",
-        ]
+            return
+        yield from ("", "<details>", f"<summary>Findings ({len(result.findings)})</summary>", "")
         for f in result.findings:
             conds = f" [{', '.join(md(str(c)) for c in f.conditions)}]" if f.conditions else ""
-            lines.append(
-                f"- {_ICONS[f.status]} **{f.status.label}** · {md(f.rule_id)}: {md(f.title)}{conds}"
-            )
-            lines.append(f"  - {md_block(f.message)}")
-            lines.append(f"  - path: {path_text(f)}")
+            status = f"{_ICONS[f.status]} **{f.status.label}**"
+            yield f"- {status} · {md(f.rule_id)}: {md(f.title)}{conds}"
+            yield f"  - {md_block(f.message)}"
+            yield f"  - path: {path_text(f)}"
             for e in f.path:
-                lines.extend(_edge_evidence(e, indent="  "))
+                yield from _edge_evidence(e, indent="  ")
             node = result.lineage.nodes.get(f.ancestor)
             if node is not None and node.license.evidence is not None:
-                lines.append(
+                yield (
                     f"  - license of {md(f.ancestor)} ({md(license_label(node))}): "
                     + evidence_item(node.license.evidence)
                 )
             for ref in f.references:
-                lines.append(f"  - reference: {link(ref)}")
-        lines += ["", "</details>"]
-        return lines
+                yield f"  - reference: {link(ref)}"
+        yield from ("", "</details>")
 
-    def _evidence(self, result: CheckResult) -> list[str]:
+    def _evidence(self, result: CheckResult) -> Iterator[str]:
         lineage = result.lineage
         if not lineage.edges and all(n.license.evidence is None for n in lineage.nodes.values()):
-            return []
-        lines = ["", "<details>", "<summary>Evidence for every edge and license</summary>", ""]
+            return
+        yield from ("", "<details>", "<summary>Evidence for every edge and license</summary>", "")
         for e in lineage.edges:
-            lines.extend(_edge_evidence(e, indent=""))
+            yield from _edge_evidence(e, indent="")
         for node_id in sorted(lineage.nodes):
             node = lineage.nodes[node_id]
             ev = node.license.evidence
             if ev is not None:
-                lines.append(
-                    f"- license of {md(node_id)} ({md(license_label(node))}): " + evidence_item(ev)
+                yield f"- license of {md(node_id)} ({md(license_label(node))}): " + evidence_item(
+                    ev
                 )
-        lines += ["", "</details>"]
-        return lines
+        yield from ("", "</details>")
 
 
 _SHAPES = {

@@ -20,6 +20,7 @@ from spdx_tools.spdx.writer.tagvalue.tagvalue_writer import write_document_to_st
 
 from ..model import CheckResult, NodeKind, Relation, UnresolvedNode
 from .common import created_at, node_url
+from .interface import WholeReport
 from .spdxcommon import (
     NAMESPACE_PREFIX,
     TOOL_NAME,
@@ -180,7 +181,7 @@ def spdx2_document(results: Sequence[CheckResult]) -> Document:
     return document
 
 
-class Spdx2JsonReporter:
+class Spdx2JsonReporter(WholeReport):
     """SPDX 2.3 JSON."""
 
     def render(self, results: Sequence[CheckResult]) -> str:
@@ -191,7 +192,7 @@ class Spdx2JsonReporter:
         return out.getvalue() + "\n"
 
 
-class Spdx2TagValueReporter:
+class Spdx2TagValueReporter(WholeReport):
     """SPDX 2.3 tag-value."""
 
     def render(self, results: Sequence[CheckResult]) -> str:

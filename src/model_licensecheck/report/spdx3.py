@@ -10,6 +10,7 @@ from spdx_python_model import v3_0_1 as spdx3
 
 from ..model import CheckResult, NodeKind, Relation, UnresolvedNode
 from .common import created_at, node_url
+from .interface import WholeReport
 from .spdxcommon import (
     NAMESPACE_PREFIX,
     TOOL_NAME,
@@ -270,7 +271,7 @@ class _Spdx3Builder:
         return self.objects
 
 
-class Spdx3Reporter:
+class Spdx3Reporter(WholeReport):
     """SPDX 3.0.1 JSON-LD."""
 
     def render(self, results: Sequence[CheckResult]) -> str:

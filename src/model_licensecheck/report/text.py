@@ -18,6 +18,7 @@ from ..model import (
     Status,
     UnresolvedNode,
 )
+from .interface import WholeReport
 
 _COLORS = {
     Status.ALLOWED: "green",
@@ -95,7 +96,7 @@ def driving_path(result: CheckResult) -> str | None:
     return f"{result.lineage.root}{''.join(hops)}" + (f" ({about})" if about else "")
 
 
-class TextReporter:
+class TextReporter(WholeReport):
     """Readable at a glance; colour only when asked (the CLI asks on a TTY).
 
     `verbosity` 0 fits one screen: the verdict, the path that drives it, the obligations as a

@@ -4,7 +4,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..kb.schema import strictness
+from ..kb.schema import CLAUSE_NAMES, strictness
 from ..model import (
     UNKNOWN_LICENSE,
     WEIGHT_RELATIONS,
@@ -77,11 +77,6 @@ def condition_key(condition: Condition) -> tuple[str, bool, str]:
     return condition.id, condition.value is not None, condition.value or ""
 
 
-class _Format(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return f"{{{key}}}"
-
-
 def _matches(
     rule: "Rule", node: AnyNode, entry: "LicenseEntry | None", conflicted: bool = False
 ) -> bool:
@@ -117,26 +112,44 @@ def root_via(lineage: Lineage) -> Relation | None:
     return None
 
 
-def _fields(
-    lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None", path: tuple[Edge, ...]
-) -> _Format:
-    lic = node.license
-    as_data = root_via(lineage) is Relation.TRAINED_ON
-    fields = _Format(
-        subject=f"a model trained on {lineage.root}" if as_data else lineage.root,
-        ancestor=node.id,
-        license=entry.id if entry else (lic.raw or UNKNOWN_LICENSE),
-        license_name=entry.name if entry else "an undetermined license",
-        license_version=(entry.version or "version not recorded") if entry else "",
-        path=render_path(path, lineage.root),
-        relation=path[-1].relation.value if path else "itself",
-        reason=lic.reason if isinstance(lic, UnknownLicense) else "",
-    )
-    if entry is not None:
-        for name in entry.clauses._fields:
-            value = getattr(entry.clauses, name)
-            fields[name] = "" if value is None else str(value)
-    return fields
+class _Fields(dict[str, str]):
+    """The fields a rule's message and conditions may name (`{ancestor}`, `{path}`, a clause
+    such as `{user_cap}`), each computed only when a template names it; an unknown name is
+    left as written."""
+
+    __slots__ = ("entry", "lineage", "node", "path")
+
+    def __init__(
+        self, lineage: Lineage, node: AnyNode, entry: "LicenseEntry | None",
+        path: tuple[Edge, ...], extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:  # fmt: skip
+        super().__init__(extra)
+        self.lineage, self.node, self.entry, self.path = lineage, node, entry, path
+
+    def __missing__(self, key: str) -> str:
+        lineage, entry, path, lic = self.lineage, self.entry, self.path, self.node.license
+        match key:
+            case "subject":
+                as_data = root_via(lineage) is Relation.TRAINED_ON
+                return f"a model trained on {lineage.root}" if as_data else lineage.root
+            case "ancestor":
+                return self.node.id
+            case "license":
+                return entry.id if entry else (lic.raw or UNKNOWN_LICENSE)
+            case "license_name":
+                return entry.name if entry else "an undetermined license"
+            case "license_version":
+                return (entry.version or "version not recorded") if entry else ""
+            case "path":
+                return render_path(path, lineage.root)
+            case "relation":
+                return path[-1].relation.value if path else "itself"
+            case "reason":
+                return lic.reason if isinstance(lic, UnknownLicense) else ""
+        if entry is not None and key in CLAUSE_NAMES:
+            value = getattr(entry.clauses, key)
+            return "" if value is None else str(value)
+        return f"{{{key}}}"
 
 
 class _Message:
@@ -158,8 +171,7 @@ class _Message:
     def render(self, finding: Finding) -> str:
         entry = self.licenses.get(finding.license_id) if finding.license_id else None
         node = self.lineage.nodes[finding.ancestor]
-        fields = _fields(self.lineage, node, entry, finding.path)
-        fields.update(self.extra)
+        fields = _Fields(self.lineage, node, entry, finding.path, self.extra)
         return self.rule.message.format_map(fields)
 
 
@@ -170,8 +182,7 @@ def _finding(
     conditions: tuple[Condition, ...] = ()
     if rule.conditions:
         if any(c.value for c in rule.conditions):
-            fields = _fields(message.lineage, node, entry, path)
-            fields.update(message.extra)
+            fields = _Fields(message.lineage, node, entry, path, message.extra)
             made = (
                 Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
                 for c in rule.conditions
