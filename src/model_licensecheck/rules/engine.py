@@ -78,9 +78,9 @@ def condition_key(condition: Condition) -> tuple[str, bool, str]:
 
 
 def _matches(
-    rule: "Rule", node: AnyNode, entry: "LicenseEntry | None", conflicted: bool = False
+    rule: "Rule", kind: NodeKind, entry: "LicenseEntry | None", conflicted: bool = False
 ) -> bool:
-    if rule.ancestor_kinds and node.kind not in rule.ancestor_kinds:
+    if rule.ancestor_kinds and kind not in rule.ancestor_kinds:
         return False
     for key, accepted in rule.when.items():
         if key == "license_known":
@@ -156,17 +156,26 @@ class _Message:
     """Renders a rule's message for a finding when a report asks for it, from the same fields
     its conditions were formatted with (the finding keeps the path, ancestor and license)."""
 
-    __slots__ = ("extra", "licenses", "lineage", "rule")
+    __slots__ = ("conditions", "extra", "licenses", "lineage", "rule")
 
     def __init__(
         self, rule: "Rule", lineage: Lineage, licenses: "Mapping[str, LicenseEntry]",
         extra: tuple[tuple[str, str], ...] = (),
     ) -> None:  # fmt: skip
         self.rule, self.lineage, self.licenses, self.extra = rule, lineage, licenses, extra
+        self.conditions: tuple[Condition, ...] | None = None
+        """The rule's conditions when none has a value to format (the same for every finding);
+        None when they are formatted per finding."""
+        if not any(c.value for c in rule.conditions):
+            made = sorted((Condition(c.id) for c in rule.conditions), key=condition_key)
+            self.conditions = _shared(tuple(made))
 
     def with_extra(self, *extra: tuple[str, str]) -> "_Message":
         """The same message with more fields (the license a model declared, and so on)."""
-        return _Message(self.rule, self.lineage, self.licenses, extra)
+        out = _Message.__new__(_Message)
+        out.rule, out.lineage, out.licenses = self.rule, self.lineage, self.licenses
+        out.extra, out.conditions = extra, self.conditions  # fixed conditions name no field
+        return out
 
     def render(self, finding: Finding) -> str:
         entry = self.licenses.get(finding.license_id) if finding.license_id else None
@@ -179,16 +188,13 @@ def _finding(
     message: _Message, node: AnyNode, entry: "LicenseEntry | None", path: tuple[Edge, ...]
 ) -> Finding:
     rule = message.rule
-    conditions: tuple[Condition, ...] = ()
-    if rule.conditions:
-        if any(c.value for c in rule.conditions):
-            fields = _Fields(message.lineage, node, entry, path, message.extra)
-            made = (
-                Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
-                for c in rule.conditions
-            )
-        else:
-            made = (Condition(c.id) for c in rule.conditions)
+    conditions = message.conditions
+    if conditions is None:  # a condition's value names a field: formatted per finding
+        fields = _Fields(message.lineage, node, entry, path, message.extra)
+        made = (
+            Condition(c.id, (c.value.format_map(fields) or None) if c.value else None)
+            for c in rule.conditions
+        )
         conditions = _shared(tuple(sorted(made, key=condition_key)))
     return Finding(
         rule_id=rule.id,
@@ -237,8 +243,8 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     for rule in sorted(rules, key=lambda r: r.path.text):
         message = _Message(rule, lineage, kb.licenses)
         if rule.type == "clause":
-            reached = walk(rule.path, lineage.root)
-            for found in _clause_findings(message, reached, entries, conflicted):
+            groups = walk.groups(rule.path, lineage.nodes, entries, conflicted)
+            for found in _clause_findings(message, groups, conflicted):
                 add(found)
         else:
             for found in _conflicts(message, lineage, entries, walk, by_child):
@@ -251,6 +257,11 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     return Evaluation(tuple(ordered), concluded)
 
 
+_Group = tuple[NodeKind, "LicenseEntry | None", bool, list[tuple[AnyNode, tuple[Edge, ...]]]]
+"""Nodes a walk reached that no clause rule can tell apart: their kind, license entry, whether
+their declared license conflicts, and each with its path."""
+
+
 class _Walks:
     """The rules' walks over a lineage, two kept at a time: the weights' from the root (used by
     several steps) and the last other one. Rules run grouped by their path pattern; a walk
@@ -261,6 +272,7 @@ class _Walks:
         self.root, self.by_child, self.via = lineage.root, by_child, root_via(lineage)
         self.weights: dict[str, tuple[Edge, ...]] | None = None
         self.last: tuple[str, dict[str, tuple[Edge, ...]]] | None = None
+        self.grouped: tuple[Mapping[str, tuple[Edge, ...]], list[_Group]] | None = None
 
     def __call__(self, pattern: PathPattern, start: str) -> dict[str, tuple[Edge, ...]]:
         via = self.via if start == self.root else None
@@ -270,25 +282,48 @@ class _Walks:
             return self.weights
         key = f"{start}\0{pattern.text}"
         if self.last is None or self.last[0] != key:
-            self.last = (key, {})  # the previous walk is let go before the next is made
+            # the previous walk (and its groups) is let go before the next is made
+            self.last = self.grouped = None
             self.last = (key, pattern.walk(start, self.by_child, via))
         return self.last[1]
 
+    def groups(
+        self,
+        pattern: PathPattern,
+        nodes: Mapping[str, AnyNode],
+        entries: "Mapping[str, LicenseEntry | None]",
+        conflicted: Mapping[str, str],
+    ) -> list[_Group]:
+        """The nodes a walk from the root reaches, grouped by what a clause rule can tell
+        apart (kind, license entry, declared conflict): each rule is matched once per group,
+        not once per node (the rules sharing a pattern share the grouping)."""
+        reached = self(pattern, self.root)
+        if self.grouped is None or self.grouped[0] is not reached:
+            index: dict[tuple[NodeKind, int, bool], _Group] = {}
+            for node_id, path in reached.items():
+                entry = entries[node_id]
+                node = nodes[node_id]
+                key = (node.kind, id(entry), node_id in conflicted)
+                if key not in index:
+                    index[key] = (node.kind, entry, key[2], [])
+                index[key][3].append((node, path))
+            self.grouped = (reached, list(index.values()))
+        return self.grouped[1]
+
 
 def _clause_findings(
-    message: _Message,
-    reached: Mapping[str, tuple[Edge, ...]],
-    entries: "Mapping[str, LicenseEntry | None]",
-    conflicted: Mapping[str, str],
+    message: _Message, groups: Sequence[_Group], conflicted: Mapping[str, str]
 ) -> Iterator[Finding]:
     """A clause rule's findings: every node its path reaches whose license it matches."""
-    rule, nodes = message.rule, message.lineage.nodes
-    for node_id, path in reached.items():
-        node = nodes[node_id]
-        declared = conflicted.get(node_id)
-        if _matches(rule, node, entries[node_id], declared is not None):
-            said = message if declared is None else message.with_extra(("declared", declared))
-            yield _finding(said, node, entries[node_id], path)
+    rule = message.rule
+    for kind, entry, declared_conflict, members in groups:
+        if not _matches(rule, kind, entry, declared_conflict):
+            continue
+        for node, path in members:
+            said = message
+            if declared_conflict:
+                said = message.with_extra(("declared", conflicted[node.id]))
+            yield _finding(said, node, entry, path)
 
 
 def _unconfirmed(
@@ -450,7 +485,7 @@ def _conflicts(
                 continue
             anc = lineage.nodes[anc_id]
             anc_rank = strictness(entry.clauses)
-            if anc_rank is None or anc_rank <= rank or not _matches(rule, anc, entry):
+            if anc_rank is None or anc_rank <= rank or not _matches(rule, anc.kind, entry):
                 continue
             start, to_anc = search.path(anc_id, search.found[anc_id])
             if anc_id == start:

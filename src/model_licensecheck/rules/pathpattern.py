@@ -131,6 +131,7 @@ class Search:
         first = pattern.start() if via is None else pattern.step(pattern.start(), via)
         self.reached_by: list[dict[str, Edge | None]] = []
         self.came_from: list[dict[str, int]] = []
+        self.built: list[dict[str, tuple[Edge, ...]]] = []
         self.found: dict[str, int] = {}
         if not first:
             return
@@ -146,6 +147,7 @@ class Search:
                 accepts.append(accepting in states)
                 self.reached_by.append({})
                 self.came_from.append({})
+                self.built.append({})
             return numbers[states]
 
         nodes: deque[str] = deque()
@@ -172,12 +174,19 @@ class Search:
                     states.append(nxt)
 
     def path(self, node: str, state: int) -> tuple[str, tuple[Edge, ...]]:
-        """The start `node` was reached from in `state`, and the edges from it to `node`."""
-        path: list[Edge] = []
-        edge = self.reached_by[state][node]
-        while edge is not None:
-            path.append(edge)
+        """The start `node` was reached from in `state`, and the edges from it to `node`.
+
+        Paths are kept as they are built, so a path extends its predecessor's (nodes are
+        asked for in the order they were found: the predecessor is usually built already)."""
+        chain: list[tuple[dict[str, tuple[Edge, ...]], str, Edge]] = []
+        while (path := self.built[state].get(node)) is None:
+            edge = self.reached_by[state][node]
+            if edge is None:
+                path = ()
+                break
+            chain.append((self.built[state], node, edge))
             state = self.came_from[state][node]
             node = edge.child
-            edge = self.reached_by[state][node]
-        return node, tuple(reversed(path))
+        for built, at, edge in reversed(chain):
+            path = built[at] = (*path, edge)
+        return (path[0].child if path else node), path
