@@ -243,8 +243,8 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     for rule in sorted(rules, key=lambda r: r.path.text):
         message = _Message(rule, lineage, kb.licenses)
         if rule.type == "clause":
-            groups = walk.groups(rule.path, lineage.nodes, entries, conflicted)
-            for found in _clause_findings(message, groups, conflicted):
+            reached, groups = walk.groups(rule.path, lineage.nodes, entries, conflicted)
+            for found in _clause_findings(message, reached, groups, conflicted):
                 add(found)
         else:
             for found in _conflicts(message, lineage, entries, walk, by_child):
@@ -257,9 +257,9 @@ def evaluate(lineage: Lineage, kb: "KnowledgeBase", rules: "Sequence[Rule]") -> 
     return Evaluation(tuple(ordered), concluded)
 
 
-_Group = tuple[NodeKind, "LicenseEntry | None", bool, list[tuple[AnyNode, tuple[Edge, ...]]]]
+_Group = tuple[NodeKind, "LicenseEntry | None", bool, list[AnyNode]]
 """Nodes a walk reached that no clause rule can tell apart: their kind, license entry, whether
-their declared license conflicts, and each with its path."""
+their declared license conflicts, and the nodes."""
 
 
 class _Walks:
@@ -293,37 +293,40 @@ class _Walks:
         nodes: Mapping[str, AnyNode],
         entries: "Mapping[str, LicenseEntry | None]",
         conflicted: Mapping[str, str],
-    ) -> list[_Group]:
+    ) -> tuple[Mapping[str, tuple[Edge, ...]], list[_Group]]:
         """The nodes a walk from the root reaches, grouped by what a clause rule can tell
         apart (kind, license entry, declared conflict): each rule is matched once per group,
-        not once per node (the rules sharing a pattern share the grouping)."""
+        not once per node (the rules sharing a pattern share the grouping); with the walk."""
         reached = self(pattern, self.root)
         if self.grouped is None or self.grouped[0] is not reached:
             index: dict[tuple[NodeKind, int, bool], _Group] = {}
-            for node_id, path in reached.items():
+            for node_id in reached:
                 entry = entries[node_id]
                 node = nodes[node_id]
                 key = (node.kind, id(entry), node_id in conflicted)
                 if key not in index:
                     index[key] = (node.kind, entry, key[2], [])
-                index[key][3].append((node, path))
+                index[key][3].append(node)
             self.grouped = (reached, list(index.values()))
-        return self.grouped[1]
+        return self.grouped
 
 
 def _clause_findings(
-    message: _Message, groups: Sequence[_Group], conflicted: Mapping[str, str]
+    message: _Message,
+    reached: Mapping[str, tuple[Edge, ...]],
+    groups: Sequence[_Group],
+    conflicted: Mapping[str, str],
 ) -> Iterator[Finding]:
     """A clause rule's findings: every node its path reaches whose license it matches."""
     rule = message.rule
     for kind, entry, declared_conflict, members in groups:
         if not _matches(rule, kind, entry, declared_conflict):
             continue
-        for node, path in members:
+        for node in members:
             said = message
             if declared_conflict:
                 said = message.with_extra(("declared", conflicted[node.id]))
-            yield _finding(said, node, entry, path)
+            yield _finding(said, node, entry, reached[node.id])
 
 
 def _unconfirmed(
