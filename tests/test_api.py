@@ -8,7 +8,7 @@ import pytest
 
 import model_licensecheck as mlc
 
-from .conftest import FIXTURES, one_report
+from .conftest import FIXTURES, one_report, run
 
 
 def test_public_api_is_small_and_declared() -> None:
@@ -72,3 +72,33 @@ def test_paths_may_be_text_or_path_objects() -> None:
     }  # the extra folder's rules took part
     manifest = FIXTURES / "manifests" / "models.yaml"
     assert mlc.audit(str(manifest), offline=True).exit_code == mlc.ExitCode.PASSED
+
+
+def test_lock_and_drift_from_the_api(tmp_path: Path) -> None:
+    """A release pipeline locks what it shipped and asks later whether anything moved: the same
+    lock file and drift report as `licensecheck lock` / `drift`."""
+    locked = mlc.lock(["databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3"], offline=True)
+    assert isinstance(locked, mlc.Lock)
+    assert {t.target: t.verdict for t in locked.targets} == {
+        "databricks/dolly-v2-12b": "allowed",
+        "lmsys/vicuna-13b-v1.3": "prohibited",
+    }
+    path = tmp_path / "licensecheck.lock"
+    mlc.write_lock(locked, path)
+    assert mlc.read_lock(path) == locked
+    cli = run("lock", "databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "--offline",
+              "-o", str(tmp_path / "cli.lock"))  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    assert (tmp_path / "cli.lock").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+    report = mlc.check_drift(path, offline=True)
+    assert isinstance(report, mlc.DriftReport) and report.exit_code == 0
+    # The lock says the Dolly verdict was something else: drift says it moved (exit 1).
+    moved = locked._replace(targets=tuple(
+        t._replace(verdict="conditional") if t.target.startswith("databricks/") else t
+        for t in locked.targets
+    ))  # fmt: skip
+    mlc.write_lock(moved, path)
+    assert mlc.check_drift(path, offline=True).exit_code == 1
+    with pytest.raises(mlc.ResolutionError):
+        mlc.lock(["databricks/dolly-v2-12b", "nobody/nothing"], offline=True)

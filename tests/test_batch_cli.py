@@ -15,6 +15,7 @@ from model_licensecheck.batch import ManifestEntry, without_duplicates
 from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.cli import ProgressLine
 from model_licensecheck.model import ProgressEvent
+from model_licensecheck.safetext import columns, cut_columns, pad_columns
 
 from .conftest import FIXTURES, one_report, reports, run
 
@@ -146,6 +147,27 @@ def test_progress_line_draws_k_of_n_current_and_elapsed_in_place(
     line(ProgressEvent(3, 3, "a-very-long-organisation/a-very-long-model", 9))
     drawn = stream.getvalue().rsplit("\r\x1b[K", 1)[1]
     assert len(drawn) == 19 and drawn.endswith("…")
+    # Wide characters (CJK names) take two columns each: cut by columns, the line still fits.
+    clock.now += 1
+    line(ProgressEvent(3, 3, "清华大学/中文对话模型-七十亿参数", 9))
+    drawn = stream.getvalue().rsplit("\r\x1b[K", 1)[1]
+    assert columns(drawn) <= 19 and drawn.endswith("…") and columns(drawn) >= 18
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("abcdef", 4, "abc…"),
+        ("abc", 3, "abc"),
+        ("中文模型", 5, "中文…"),  # 2 + 2 + the ellipsis; a third wide one would make 6
+        ("中文模型", 8, "中文模型"),
+        ("e\u0301tude-model", 6, "e\u0301tude…"),  # a combining accent takes no column
+    ],
+)
+def test_lines_are_cut_by_terminal_columns(text: str, width: int, shown: str) -> None:
+    assert cut_columns(text, width) == shown
+    assert columns(cut_columns(text, width)) <= width
+    assert columns(pad_columns("中文", 6)) == 6 and pad_columns("中文", 6) == "中文  "
 
 
 def test_progress_is_drawn_on_a_terminal_only_and_not_with_quiet(

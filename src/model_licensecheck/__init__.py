@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .batch import AuditEntry, AuditResult, ManifestEntry
     from .checker import Checker, CheckOptions
+    from .drift import DriftReport
     from .errors import ExitCode, InputError, LicensecheckError, ResolutionError, ValidationError
+    from .lockfile import Lock
     from .model import CheckResult, Condition, Finding, Lineage, Obligation, Status, Verdict
     from .paths import StrPath
     from .report.interface import Format
@@ -31,11 +33,12 @@ if TYPE_CHECKING:
 # command line's start-up) stays cheap.
 _LAZY = {
     "AuditEntry": "batch", "AuditResult": "batch", "ManifestEntry": "batch",
-    "Checker": "checker", "CheckOptions": "checker",
+    "Checker": "checker", "CheckOptions": "checker", "DriftReport": "drift",
     "ExitCode": "errors", "InputError": "errors", "LicensecheckError": "errors",
     "ResolutionError": "errors", "ValidationError": "errors",
     "CheckResult": "model", "Condition": "model", "Finding": "model", "Lineage": "model",
     "Obligation": "model", "Status": "model", "Verdict": "model",
+    "Lock": "lockfile", "read_lock": "lockfile",
     "Format": "report.interface",
     "Deployment": "verdict.policy", "Policy": "verdict.policy", "Stance": "verdict.policy",
     "Waiver": "verdict.policy", "load_policy": "verdict.policy",
@@ -59,12 +62,14 @@ __all__ = [
     "Checker",
     "Condition",
     "Deployment",
+    "DriftReport",
     "ExitCode",
     "Finding",
     "Format",
     "InputError",
     "LicensecheckError",
     "Lineage",
+    "Lock",
     "ManifestEntry",
     "Obligation",
     "Policy",
@@ -77,8 +82,12 @@ __all__ = [
     "__version__",
     "audit",
     "check",
+    "check_drift",
     "load_policy",
+    "lock",
+    "read_lock",
     "render",
+    "write_lock",
 ]
 
 
@@ -168,3 +177,71 @@ def render(results: CheckResult | Sequence[CheckResult], fmt: Format | str = "js
 
     batch = [results] if isinstance(results, CheckResult) else list(results)
     return reporter(Format(fmt)).render(batch)
+
+
+def _policy_digest(policy: Policy | StrPath | None) -> str | None:
+    """A policy file's digest for a lock; none for a `Policy` built in code (no file to
+    compare later)."""
+    from .lockfile import policy_digest
+
+    return policy_digest(policy) if isinstance(policy, str | os.PathLike) else None
+
+
+def lock(
+    targets: Sequence[str],
+    *,
+    offline: bool = False,
+    policy: Policy | StrPath | None = None,
+    token: str | None = None,
+    revisions: dict[str, str] | None = None,
+    max_depth: int = 16,
+    rules_dirs: Sequence[StrPath] = (),
+    kb_dir: StrPath | None = None,
+) -> Lock:
+    """Check `targets` (each pinned to `revisions` where given) and lock what was read: every
+    node's commit, licenses and edges, each target's verdict (`licensecheck lock`). Write it
+    with `write_lock`. Raises the error of the first target that could not be checked: a lock
+    that leaves a target out would hide it from `drift`."""
+    from .checker import Checker
+    from .lockfile import lock_of
+
+    options = _options(offline, policy, token, max_depth, rules_dirs, False, None, kb_dir)
+    locked, errors = lock_of(Checker(options), list(targets), revisions, _policy_digest(policy))
+    for target in targets:
+        if target in errors:
+            raise errors[target]
+    return locked
+
+
+def write_lock(locked: Lock, path: StrPath) -> None:
+    """Write a lock file (one line per target and per node, sorted: it diffs well)."""
+    from .lockfile import dumps
+    from .paths import write_atomic
+
+    write_atomic(path, dumps(locked))
+
+
+def check_drift(
+    lock_file: StrPath,
+    *,
+    offline: bool = False,
+    policy: Policy | StrPath | None = None,
+    token: str | None = None,
+    rules_dirs: Sequence[StrPath] = (),
+    kb_dir: StrPath | None = None,
+) -> DriftReport:
+    """Re-check a lock file's targets today and say, per target, what changed since it was
+    written and whether the verdict or its conditions moved (`licensecheck drift`):
+    `report.exit_code` is 0 when nothing that matters moved, 1 when a verdict or conditions
+    did, 2 or 3 when a target could not be checked. (Not named `drift`: that is the module
+    `model_licensecheck.drift`, which would replace it once imported.)"""
+    from .checker import Checker
+    from .drift import compare
+    from .lockfile import lock_of, read_lock
+
+    old = read_lock(lock_file)
+    options = _options(offline, policy, token, old.max_depth, rules_dirs, False, None, kb_dir)
+    digest = _policy_digest(policy)
+    targets = [t.target for t in old.targets]
+    new, errors = lock_of(Checker(options), targets, old.pins(), digest)
+    return compare(os.fspath(lock_file), old, new, errors, digest)

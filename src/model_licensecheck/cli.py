@@ -375,7 +375,7 @@ class ProgressLine:
         if event.done == self.last_done and now - self.last < self.interval:
             return  # redraw at most ten times a second, and whenever a model is done
         self.last, self.last_done = now, event.done
-        from .safetext import escape_controls
+        from .safetext import cut_columns, escape_controls
 
         parts = [f"[{event.done}/{event.total}]"]
         if event.current is not None:
@@ -383,7 +383,7 @@ class ProgressLine:
         parts.append(f"{event.asked} artifacts asked")
         parts.append(f"{now - self.start:.0f}s")
         width = terminal_width() - 1  # the last column would wrap on some terminals
-        self.stream.write("\r\033[K" + _cut(" · ".join(parts), width))
+        self.stream.write("\r\033[K" + cut_columns(" · ".join(parts), width))
         self.stream.flush()
         self.drawn = True
 
@@ -400,11 +400,6 @@ def terminal_width() -> int:
     import shutil
 
     return max(20, shutil.get_terminal_size().columns)
-
-
-def _cut(text: str, width: int) -> str:
-    """`text` cut to `width` columns with an ellipsis (never wrapped)."""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def stdout_is_terminal() -> bool:

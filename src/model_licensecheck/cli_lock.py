@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .cli import PathType, fail, make_checker
-from .errors import ExitCode, InputError, LicensecheckError
+from .errors import ExitCode, LicensecheckError
 from .paths import write_atomic
 
 if TYPE_CHECKING:
@@ -61,17 +61,6 @@ def _policy_used(params: dict[str, Any]) -> Path | None:
         return params["policy_file"]  # type: ignore[no-any-return]
     found = _discovered_policy()
     return Path(found) if found is not None else None
-
-
-def _policy_digest(policy_file: Path | None) -> str | None:
-    from .lockfile import file_digest
-
-    if policy_file is None:
-        return None
-    try:
-        return file_digest(policy_file.read_bytes())
-    except OSError as exc:
-        raise InputError(f"{policy_file}: cannot read the policy file ({exc.strerror})") from None
 
 
 def _declared(targets: Sequence[str], manifest: Path | None) -> tuple[list[str], dict[str, str]]:
@@ -127,13 +116,13 @@ def lock_command(
     """Resolve TARGETS (and a --manifest's models) as `check` does and write a lock file: every
     node of every lineage with the Hub revision it was read at, its declared and concluded
     license and its edges, the knowledge-base and rules digests, and each target's verdict."""
-    from .lockfile import dumps, lock_of, read_lock, rules_digest
+    from .lockfile import dumps, lock_of, policy_digest, read_lock, rules_digest
 
     try:
         declared, pins = _declared(targets, manifest)
         if not declared:
             raise click.UsageError("give TARGET(s), a --manifest, or both")
-        policy_digest = _policy_digest(_policy_used(params))
+        digest = policy_digest(_policy_used(params))
         if verify:
             lock = read_lock(lock_path)
             checker = _checker(params, lock.max_depth, offline=True)
@@ -147,7 +136,7 @@ def lock_command(
                 problems.append("the knowledge base changed since the lock was written")
             if lock.rules_digest != rules_digest(checker.rules):
                 problems.append("the rules changed since the lock was written")
-            if lock.policy_digest != policy_digest:
+            if lock.policy_digest != digest:
                 problems.append("the policy differs from the one the lock was written under")
             for problem in problems:
                 click.echo(f"licensecheck: {lock_path}: {problem}", err=True)
@@ -158,7 +147,7 @@ def lock_command(
             click.echo(f"{lock_path}: matches {len(declared)} declared target(s)")
             sys.exit(ExitCode.PASSED)
         checker = _checker(params, max_depth)
-        lock, errors = lock_of(checker, declared, pins, policy_digest)
+        lock, errors = lock_of(checker, declared, pins, digest)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)
@@ -196,15 +185,15 @@ def drift_command(lock_path: Path, fmt: str, output: Path | None, **params: Any)
     what changed since it was written, and whether the verdict or its conditions moved.
     Exit 0: nothing that matters moved; 1: a verdict or conditions moved; 2/3 as `check`."""
     from .drift import compare, render_json, render_markdown, render_text
-    from .lockfile import lock_of, read_lock
+    from .lockfile import lock_of, policy_digest, read_lock
 
     try:
         old = read_lock(lock_path)
         checker = _checker(params, old.max_depth)
-        policy_digest = _policy_digest(_policy_used(params))
+        digest = policy_digest(_policy_used(params))
         targets = [t.target for t in old.targets]
-        new, errors = lock_of(checker, targets, old.pins(), policy_digest)
-        report = compare(str(lock_path), old, new, errors, policy_digest)
+        new, errors = lock_of(checker, targets, old.pins(), digest)
+        report = compare(str(lock_path), old, new, errors, digest)
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)

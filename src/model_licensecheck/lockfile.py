@@ -10,6 +10,7 @@ The schema is `schemas/lock.json`.
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -143,6 +144,18 @@ def rules_digest(rules: Iterable[Rule]) -> str:
 def file_digest(data: bytes) -> str:
     """A digest of a file's bytes (the policy a lock was written under)."""
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+def policy_digest(policy_file: "StrPath | None") -> str | None:
+    """What a lock records of the policy: the digest of its file (None without one)."""
+    if policy_file is None:
+        return None
+    try:
+        with open(policy_file, "rb") as handle:
+            return file_digest(handle.read())
+    except OSError as exc:
+        where = os.fspath(policy_file)
+        raise InputError(f"{where}: cannot read the policy file ({exc.strerror})") from None
 
 
 def _node(node: AnyNode, concluded: Sequence[str], edges: Iterable[tuple[str, str]]) -> LockedNode:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..batch import AuditResult
 from ..errors import LicensecheckError
-from ..safetext import escape_controls
+from ..safetext import columns, cut_columns, escape_controls, pad_columns
 from .common import slug
 from .interface import Format, reporter
 from .jsonreport import dumps, report_dict
@@ -39,14 +39,14 @@ def audit_table(result: AuditResult, width: int | None = None) -> str:
             rows.append((r.subject.node_id, r.verdict.status.label,
                          "pass" if r.gate.passed else "FAIL", conds))  # fmt: skip
     header = ("model", "verdict", "gate", "conditions")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    widths = [max(columns(row[i]) for row in [header, *rows]) for i in range(3)]
     lines = [
-        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row))
+        "  ".join(pad_columns(cell, widths[i]) if i < 3 else cell for i, cell in enumerate(row))
         for row in [header, *rows]
     ]
     lines = [*lines, "", result.summary()]
     if width is not None:
-        lines = [line if len(line) <= width else line[: max(0, width - 1)] + "…" for line in lines]
+        lines = [cut_columns(line, width) for line in lines]
     return "\n".join(lines) + "\n"
 
 
