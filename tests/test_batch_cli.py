@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -152,6 +153,33 @@ def test_progress_line_draws_k_of_n_current_and_elapsed_in_place(
     line(ProgressEvent(3, 3, "清华大学/中文对话模型-七十亿参数", 9))
     drawn = stream.getvalue().rsplit("\r\x1b[K", 1)[1]
     assert columns(drawn) <= 19 and drawn.endswith("…") and columns(drawn) >= 18
+
+
+def test_the_elapsed_time_moves_while_one_request_holds_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No event comes while the Hub answers one slow request: a ticker thread redraws the last
+    # line with the time elapsed now, and stops (and draws nothing more) once cleared.
+    monkeypatch.setenv("COLUMNS", "80")
+    stream, clock = FakeTTY(), Clock()
+    line = ProgressLine(stream, clock=clock, tick=0.01)
+    line.tick()
+    assert stream.getvalue() == ""  # nothing to redraw before the first event
+    line(ProgressEvent(0, 2, "org/slow", 1))
+    clock.now += 42
+    deadline = time.monotonic() + 5
+    while "42s" not in stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    drawn = stream.getvalue().rsplit("\r\x1b[K", 1)[1]
+    assert drawn == "[0/2] · org/slow · 1 artifacts asked · 42s"
+    line.clear()
+    assert line.ticker is None
+    after = stream.getvalue()
+    assert after.endswith("\r\x1b[K")
+    clock.now += 1
+    time.sleep(0.05)
+    line.tick()
+    assert stream.getvalue() == after
 
 
 @pytest.mark.parametrize(

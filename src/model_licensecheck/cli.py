@@ -355,11 +355,18 @@ def _discovered_policy() -> str | None:
 class ProgressLine:
     """The run's progress on a terminal: `[k/N] current model · M artifacts asked · 12s`,
     redrawn in place on one line of `stream`, cut to the terminal's width; cleared at the end.
-    It renders the library's progress events (the library never prints)."""
+    It renders the library's progress events (the library never prints). With `tick`, a
+    daemon thread redraws the last line every `tick` seconds, so the elapsed time moves while
+    one slow Hub request holds the run; `clear` stops it."""
 
     def __init__(
-        self, stream: TextIO, clock: Callable[[], float] | None = None, interval: float = 0.1
+        self,
+        stream: TextIO,
+        clock: Callable[[], float] | None = None,
+        interval: float = 0.1,
+        tick: float | None = None,
     ) -> None:
+        import threading
         import time
 
         self.stream = stream
@@ -369,14 +376,36 @@ class ProgressLine:
         self.last = -interval
         self.last_done = -1
         self.drawn = False
+        self.event: ProgressEvent | None = None
+        self.lock = threading.Lock()  # the ticker and the run draw on the same line
+        self.stopped = threading.Event()
+        self.ticker: threading.Thread | None = None
+        if tick is not None:
+            self.ticker = threading.Thread(target=self._tick_every, args=(tick,), daemon=True)
+            self.ticker.start()
 
     def __call__(self, event: ProgressEvent) -> None:
-        now = self.clock()
-        if event.done == self.last_done and now - self.last < self.interval:
-            return  # redraw at most ten times a second, and whenever a model is done
-        self.last, self.last_done = now, event.done
+        with self.lock:
+            self.event = event
+            now = self.clock()
+            if event.done == self.last_done and now - self.last < self.interval:
+                return  # redraw at most ten times a second, and whenever a model is done
+            self._draw(event, now)
+
+    def tick(self) -> None:
+        """Redraw the last line with the time elapsed now (nothing before the first event)."""
+        with self.lock:
+            if self.event is not None and not self.stopped.is_set():
+                self._draw(self.event, self.clock())
+
+    def _tick_every(self, seconds: float) -> None:
+        while not self.stopped.wait(seconds):
+            self.tick()
+
+    def _draw(self, event: ProgressEvent, now: float) -> None:
         from .safetext import cut_columns, escape_controls
 
+        self.last, self.last_done = now, event.done
         parts = [f"[{event.done}/{event.total}]"]
         if event.current is not None:
             parts.append(escape_controls(event.current))
@@ -388,11 +417,16 @@ class ProgressLine:
         self.drawn = True
 
     def clear(self) -> None:
-        """Erase the line, so that what follows starts on a clean one."""
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.drawn = False
+        """Stop the ticker and erase the line, so that what follows starts on a clean one."""
+        self.stopped.set()
+        if self.ticker is not None:
+            self.ticker.join()
+            self.ticker = None
+        with self.lock:
+            if self.drawn:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+                self.drawn = False
 
 
 def terminal_width() -> int:
@@ -423,7 +457,7 @@ def progress_display(quiet: bool) -> ProgressLine | None:
     """A progress line on stderr when it is a terminal and --quiet was not given."""
     if quiet or not stderr_is_terminal():
         return None
-    return ProgressLine(sys.stderr)
+    return ProgressLine(sys.stderr, tick=1.0)
 
 
 def emit(
