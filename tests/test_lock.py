@@ -134,7 +134,8 @@ def test_a_generator_added_to_a_dataset_drifts(hub: FixtureHub) -> None:
     assert isinstance(conditions, dict)
     assert [c.split("=")[0] for c in conditions["added"]] == ["service-terms"]
     assert ("edges-changed", DATA) in kinds(target)
-    assert any(k == "ancestor-added" for k, _ in kinds(target))  # the service
+    assert any(k == "service-added" for k, _ in kinds(target))  # the generating service
+    assert not any(k == "ancestor-added" for k, _ in kinds(target))
 
 
 def test_a_repo_gone_drifts(hub: FixtureHub) -> None:

@@ -23,6 +23,9 @@ class ChangeKind(StrEnum):
     ANCESTOR_REMOVED = "ancestor-removed"
     DATASET_ADDED = "dataset-added"
     DATASET_REMOVED = "dataset-removed"
+    SERVICE_ADDED = "service-added"
+    """A service (an API whose outputs trained something) now in the lineage: its terms bind."""
+    SERVICE_REMOVED = "service-removed"
     EDGES = "edges-changed"
     DELETED = "repo-deleted"
     RENAMED = "repo-renamed"
@@ -30,6 +33,14 @@ class ChangeKind(StrEnum):
     UNREADABLE = "unreadable"
     REVISION = "revision-moved"
     """A new commit that changed nothing the lock records (shown, never a drift that matters)."""
+
+
+_ADDED = {"dataset": ChangeKind.DATASET_ADDED, "service": ChangeKind.SERVICE_ADDED}
+_REMOVED = {"dataset": ChangeKind.DATASET_REMOVED, "service": ChangeKind.SERVICE_REMOVED}
+"""By the node's kind; models are ancestors."""
+_MEMBERSHIP = frozenset(
+    {ChangeKind.ANCESTOR_ADDED, ChangeKind.ANCESTOR_REMOVED, *_ADDED.values(), *_REMOVED.values()}
+)
 
 
 class Change(NamedTuple):
@@ -44,8 +55,7 @@ class Change(NamedTuple):
         """One line for people."""
         before = self.old if self.old is not None else "none"
         after = self.new if self.new is not None else "none"
-        if self.kind in (ChangeKind.ANCESTOR_ADDED, ChangeKind.DATASET_ADDED,
-                         ChangeKind.ANCESTOR_REMOVED, ChangeKind.DATASET_REMOVED):  # fmt: skip
+        if self.kind in _MEMBERSHIP:
             return f"{self.node}: {self.kind.value.replace('-', ' ')}" + (
                 f" ({self.new or self.old})" if (self.new or self.old) else ""
             )
@@ -167,12 +177,11 @@ def _target_drift(old: Lock, target: LockedTarget, new: Lock | None,
         if was is not None and is_ is not None and node_id in before and node_id in after:
             changes += _node_changes(was, is_)
         elif node_id in after and is_ is not None:
-            kind = ChangeKind.DATASET_ADDED if is_.kind == "dataset" else ChangeKind.ANCESTOR_ADDED
-            changes.append(Change(kind, node_id, None, is_.license))
+            changes.append(Change(_ADDED.get(is_.kind, ChangeKind.ANCESTOR_ADDED), node_id,
+                                  None, is_.license))  # fmt: skip
         elif was is not None:
-            kind = (ChangeKind.DATASET_REMOVED if was.kind == "dataset"
-                    else ChangeKind.ANCESTOR_REMOVED)  # fmt: skip
-            changes.append(Change(kind, node_id, was.license, None))
+            changes.append(Change(_REMOVED.get(was.kind, ChangeKind.ANCESTOR_REMOVED), node_id,
+                                  was.license, None))  # fmt: skip
     then, today = set(target.conditions), set(now.conditions)
     return TargetDrift(
         target=target.target,
