@@ -102,3 +102,16 @@ def test_lock_and_drift_from_the_api(tmp_path: Path) -> None:
     assert mlc.check_drift(path, offline=True).exit_code == 1
     with pytest.raises(mlc.ResolutionError):
         mlc.lock(["databricks/dolly-v2-12b", "nobody/nothing"], offline=True)
+
+
+def test_results_pickle_as_what_they_say() -> None:
+    """A pipeline may send results to another process: a finding's message travels as text,
+    not as the lineage and knowledge base that render it."""
+    import pickle
+
+    result = mlc.check("lmsys/vicuna-13b-v1.3", offline=True)
+    data = pickle.dumps(result)
+    again = pickle.loads(data)  # noqa: S301 - our own bytes, made one line above
+    assert again.findings == result.findings and again.verdict == result.verdict
+    assert all(isinstance(f.text, str) for f in again.findings)
+    assert len(data) < 100_000  # the knowledge base alone would be about a megabyte
