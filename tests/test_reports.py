@@ -40,14 +40,14 @@ def test_every_format_renders_every_lineage_the_same_twice(
         assert reporter(fmt).render([result]) == first
     both = reporter(fmt).render(results[:2])
     assert "databricks/dolly-v2-12b" in both and "lmsys/vicuna-13b-v1.3" in both
-    # What the CLI writes: the report in pieces (streamed for Markdown, SARIF and JSON).
+    # What the CLI writes: the report in pieces (streamed for Markdown, SARIF, HTML and JSON).
     assert "".join(reporter(fmt).stream(results[:2])) == both
     assert "".join(reporter(fmt).stream(results[:1])) == reporter(fmt).render(results[:1])
 
 
-@pytest.mark.parametrize("fmt", [Format.MARKDOWN, Format.SARIF])
+@pytest.mark.parametrize("fmt", [Format.MARKDOWN, Format.SARIF, Format.HTML])
 def test_large_reports_are_built_while_written(fmt: Format, results: list[CheckResult]) -> None:
-    """Markdown and SARIF give many small pieces, the first before most findings are read:
+    """Markdown, SARIF and HTML give many small pieces, the first before most findings are read:
     a report on a lineage of a million nodes is never held whole."""
     result = results[1]
     read: list[str] = []

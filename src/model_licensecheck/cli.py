@@ -489,7 +489,7 @@ def emit(
             body = iter_dumps(json_data())  # streamed: built while it is written
         elif fmt is Format.TEXT and text is not None:
             body = text
-        else:  # Markdown and SARIF are built while written; the others whole
+        else:  # Markdown, SARIF and HTML are built while written; the others whole
             body = reporter(fmt, color=use_color and fmt is Format.TEXT,
                             verbosity=params["verbosity"]).stream(results)  # fmt: skip
         path = output_path(output, fmt, len(chosen) > 1) if output is not None else None

@@ -55,8 +55,8 @@ class Reporter(Protocol):
 
 class WholeReport:
     """For a report that is built whole (SPDX and CycloneDX go through their libraries' models
-    and validators, which need the whole document; the text and HTML reports are short): its
-    stream is one piece."""
+    and validators, which need the whole document; the text report is one screen unless asked
+    for more): its stream is one piece."""
 
     def render(self, results: Sequence[CheckResult]) -> str:
         """The report for one or several results, in the order given."""
