@@ -115,3 +115,12 @@ def test_results_pickle_as_what_they_say() -> None:
     assert again.findings == result.findings and again.verdict == result.verdict
     assert all(isinstance(f.text, str) for f in again.findings)
     assert len(data) < 100_000  # the knowledge base alone would be about a megabyte
+
+
+def test_an_audit_can_be_one_shard_of_many() -> None:
+    models = ["databricks/dolly-v2-12b", "lmsys/vicuna-13b-v1.3", "EleutherAI/pythia-12b"]
+    parts = [mlc.audit(models, offline=True, shard=(k, 3)) for k in (1, 2, 3)]
+    checked = sorted(e.entry.target for part in parts for e in part.entries)
+    assert checked == sorted(models)
+    with pytest.raises(mlc.InputError):
+        mlc.audit(models, offline=True, shard=(4, 3))

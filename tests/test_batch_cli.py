@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from model_licensecheck import cli, cli_audit
-from model_licensecheck.batch import ManifestEntry, without_duplicates
+from model_licensecheck.batch import ManifestEntry, shard, without_duplicates
 from model_licensecheck.checker import Checker, CheckOptions
 from model_licensecheck.cli import ProgressLine
 from model_licensecheck.model import ProgressEvent
@@ -276,3 +276,31 @@ def test_progress_through_the_hub_ends_with_every_target_done(
     assert events[0].done == 0 and events[0].current == targets[0]
     assert events[-1] == ProgressEvent(3, 3, None, events[-1].asked)
     assert events[-1].asked > len(targets)  # their ancestors were asked for through the Hub
+
+
+def test_shards_are_disjoint_cover_the_manifest_and_ignore_case() -> None:
+    ids = [f"org{i % 7}/model-{i}" for i in range(200)]
+    entries = [ManifestEntry(t) for t in ids]
+    parts = [shard(entries, k, 4) for k in range(1, 5)]
+    assert sorted(e.target for part in parts for e in part) == sorted(ids)  # each once
+    assert all(20 < len(part) < 80 for part in parts)  # spread, not all in one
+    upper = [ManifestEntry(t.upper()) for t in ids]
+    for k in range(1, 5):  # the Hub's ids are case-insensitive: so is the shard
+        assert [e.target.lower() for e in shard(upper, k, 4)] == [e.target for e in parts[k - 1]]
+    assert shard(entries, 1, 1) == entries
+
+
+def test_audit_runs_as_shards_whose_reports_add_up(tmp_path: Path) -> None:
+    manifest = str(MANIFESTS / "models.txt")
+    whole = reports(run("audit", manifest, "--offline", "--format", "json").stdout)
+    parts = []
+    for k in (1, 2):
+        result = run("audit", manifest, "--offline", "--format", "json", "--shard", f"{k}/2")
+        assert result.exit_code in (0, 1), result.output
+        parts += reports(result.stdout)
+    key = lambda m: m["subject"]["target"]  # noqa: E731
+    assert sorted(parts, key=key) == sorted(whole, key=key)
+    for bad in ("0/2", "3/2", "2", "a/b", "1/0"):
+        refused = run("audit", manifest, "--offline", "--shard", bad)
+        assert refused.exit_code == 2 and refused.stdout == "", bad
+        assert refused.stderr.strip().splitlines()[-1].startswith(f"Error: --shard '{bad}': ")

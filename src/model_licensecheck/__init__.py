@@ -147,14 +147,17 @@ def audit(
     rules_dirs: Sequence[StrPath] = (),
     refresh: bool = False,
     kb_dir: StrPath | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> AuditResult:
     """Check many models together (shared ancestors are fetched once).
 
     `models` is a list of targets or manifest entries, or the path of a manifest (a text list,
     a YAML list with revisions and notes, or a folder of model folders). Per-model errors are
-    kept in the result; `result.exit_code` is the worst one.
+    kept in the result; `result.exit_code` is the worst one. `shard=(k, n)` checks only the
+    k-th of n disjoint shards (1-based, by a stable hash of each id), as `audit --shard k/n`.
     """
     from .batch import ManifestEntry, read_manifest, run_audit
+    from .batch import shard as shard_of
     from .checker import Checker
 
     if isinstance(models, str | os.PathLike):
@@ -163,6 +166,8 @@ def audit(
         entries = read_manifest(Path(models))
     else:
         entries = [m if isinstance(m, ManifestEntry) else ManifestEntry(m) for m in models]
+    if shard is not None:
+        entries = shard_of(entries, *shard)
     checker = Checker(
         _options(offline, policy, token, max_depth, rules_dirs, refresh, None, kb_dir)
     )

@@ -76,6 +76,18 @@ def without_duplicates(
     return kept, repeats
 
 
+def shard(entries: Sequence[ManifestEntry], index: int, count: int) -> list[ManifestEntry]:
+    """The entries of shard `index` of `count` (1-based): those whose target hashes to it
+    (CRC-32 of the target as `key` spells it, so a Hub id lands in the same shard in any case,
+    on any machine and any run). The shards of one manifest are disjoint and cover it: an
+    audit too large for one process runs as `count` processes, each with its own cache."""
+    import zlib
+
+    if not 1 <= index <= count:
+        raise InputError(f"shard {index}/{count}: the shard must be between 1 and {count}")
+    return [e for e in entries if zlib.crc32(e.key[0].encode("utf-8")) % count == index - 1]
+
+
 class AuditEntry(NamedTuple):
     """The outcome for one manifest entry: a result, or the error that stopped its check."""
 

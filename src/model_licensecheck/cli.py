@@ -176,6 +176,7 @@ AUDIT_EXAMPLES = (
     "licensecheck audit models.txt --reports out/ --format json --format sarif",
     "licensecheck audit --hf-cache --offline       # every model in the HF cache",
     "licensecheck audit --ollama",
+    "licensecheck audit hub.txt --shard 3/8 --format json -o shard-3.json  # one of 8 processes",
 )
 
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 @click.option("--hf-cache", "hf_cache", is_flag=True,
               help="Also audit every model repo in the Hugging Face cache ($HF_HUB_CACHE); "
               "with --offline, from the cached snapshots alone.")  # fmt: skip
+@click.option("--shard", "shard_spec", metavar="K/N", default=None,
+              help="Audit only shard K of N (1-based) of the models, split by a stable hash of "
+              "each id: N processes or machines share a large audit, each writing its own "
+              "report.")  # fmt: skip
 @click.option("--reports", "reports_dir", type=PathType(file_okay=False),
               help="Also write each model's reports (in every asked-for format) and a "
               "summary.json into this folder.")  # fmt: skip
@@ -45,6 +49,7 @@ def audit_command(
     manifest: Path | None,
     ollama: bool,
     hf_cache: bool,
+    shard_spec: str | None,
     reports_dir: Path | None,
     **params: Any,
 ) -> None:
@@ -52,11 +57,12 @@ def audit_command(
     and notes), or a folder of model folders; with --ollama, every installed Ollama model;
     with --hf-cache, every model repo in the Hugging Face cache.
     One summary, one exit code."""
-    from .batch import ManifestEntry, read_manifest, run_audit, without_duplicates
+    from .batch import ManifestEntry, read_manifest, run_audit, shard, without_duplicates
     from .report.audit import audit_dict, audit_table, write_model_reports
 
     if manifest is None and not ollama and not hf_cache:
         raise click.UsageError("give a MANIFEST, --ollama, --hf-cache, or several")
+    part = _shard(shard_spec) if shard_spec is not None else None
     check_combinations(params, table_on_stdout=reports_dir is not None)
     checker = make_checker(params)
     try:
@@ -72,6 +78,8 @@ def audit_command(
         entries, repeats = without_duplicates(entries)
         for repeat in repeats:
             click.echo(f"licensecheck: warning: {repeat.warning()}", err=True)
+        if part is not None:
+            entries = shard(entries, *part)
         result = run_audit(checker, entries)
     except LicensecheckError as exc:
         end_progress(params)
@@ -94,3 +102,14 @@ def audit_command(
     width = terminal_width() - 1 if params["output"] is None and stdout_is_terminal() else None
     emit(params, result.results, lambda: audit_dict(result), text=audit_table(result, width))
     sys.exit(result.exit_code)
+
+
+def _shard(spec: str) -> tuple[int, int]:
+    """`K/N` as numbers; a usage error (exit 2) for anything else."""
+    k, sep, n = spec.partition("/")
+    if not sep or not (k.isascii() and k.isdigit() and n.isascii() and n.isdigit()):
+        raise click.UsageError(f"--shard {spec!r}: expected K/N, such as 2/8")
+    index, count = int(k), int(n)
+    if not 1 <= index <= count:
+        raise click.UsageError(f"--shard {spec!r}: K must be between 1 and N")
+    return index, count
