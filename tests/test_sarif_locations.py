@@ -97,6 +97,28 @@ def test_named_in_points_a_check_at_the_workflow_line(repo: Path) -> None:
         assert physical["region"] == {"startLine": 8}  # not the longer id on line 7
 
 
+def test_a_check_points_at_the_policy_line_that_names_its_model(repo: Path) -> None:
+    # No workflow names the model, but the policy the gate used lists it (here in its allow
+    # list): code scanning shows the results there; --named-in files come first.
+    (repo / ".licensecheck.yml").write_text(
+        "schema_version: 1\nallow:\n  models:\n    - lmsys/vicuna-13b-v1.3\n", encoding="utf-8"
+    )
+    log = json.loads(run(VICUNA, "--offline", "--format", "sarif").stdout)
+    _valid(log)
+    for physical in _locations(log, VICUNA):
+        where = physical["artifactLocation"]
+        assert where == {"uri": ".licensecheck.yml", "uriBaseId": "%SRCROOT%"}
+        assert physical["region"] == {"startLine": 4}
+    workflow = repo / "gate.yml"
+    workflow.write_text("models: lmsys/vicuna-13b-v1.3\n", encoding="utf-8")
+    log = json.loads(
+        run(VICUNA, "--offline", "--format", "sarif", "--named-in", str(workflow)).stdout
+    )
+    assert {p["artifactLocation"]["uri"] for p in _locations(log, VICUNA)} == {"gate.yml"}
+    log = json.loads(run(VICUNA, "--offline", "--format", "sarif", "--no-config").stdout)
+    assert {p["artifactLocation"]["uriBaseId"] for p in _locations(log, VICUNA)} == {"HUGGINGFACE"}
+
+
 def test_a_model_no_file_names_keeps_the_hub_base(repo: Path) -> None:
     other = repo / "other.txt"
     other.write_text("nothing here\n", encoding="utf-8")

@@ -297,7 +297,8 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--named-in", "named_in", multiple=True, type=PathType(dir_okay=False),
                      help="A repository file that names the models (a workflow, a Dockerfile, "
                      "code); SARIF points each result at the line naming its model "
-                     "(repeatable; an audit's manifest lines come first)."),
+                     "(repeatable; an audit's manifest lines come first, the policy file "
+                     "last)."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress display (it is drawn on stderr only on a terminal)."),
         click.option("-v", "--verbose", "verbosity", count=True,
@@ -475,10 +476,14 @@ def emit(
     end_progress(params)
     output: Path | None = params["output"]
     chosen = chosen_formats(params)
-    if params["named_in"]:
+    # Where the repository names each model, for SARIF: a manifest line (set by the audit),
+    # then the files given with --named-in, then the policy file the verdict was judged under
+    # (its allow, deny or waiver lists may name the model).
+    named = [*params["named_in"], *dict.fromkeys(r.policy for r in results if r.policy)]
+    if named and Format.SARIF in chosen:
         from .locate import attach_named
 
-        results = attach_named(results, params["named_in"])
+        results = attach_named(results, named)
     color = params["color"]
     use_color = color if color is not None else (output is None and sys.stdout.isatty()
                                                  and "NO_COLOR" not in os.environ)  # fmt: skip
