@@ -324,6 +324,34 @@ def test_check_locked_offline_on_a_machine_without_caches_answers_from_the_lock(
     assert run(TUNE, "--offline").exit_code == 3
 
 
+def test_a_conflict_the_cards_prose_made_is_answered_from_the_lock_too(
+    hub: FixtureHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The card declares Apache-2.0 in its metadata, and its prose puts the weights under a
+    # non-commercial license: that one applies, and the declared one is a license conflict.
+    # Offline without caches the card is not read again; the lock's `declared_id` keeps the
+    # conflict, so the locked verdict and its conditions come back whole.
+    prose = "Our tune. This model is released under the CC BY-NC 4.0 license."
+    hub.commit("model", TUNE, {"README.md": card(f"license: apache-2.0\nbase_model: {BASE}",
+                                                  prose)})  # fmt: skip
+    before = one_report(run(TUNE, "--format", "json").stdout)
+    assert "license-conflict" in before["verdict"]["conditions"]
+    data = lock(TUNE)
+    nodes = data["nodes"]
+    assert isinstance(nodes, list)
+    tune = next(n for n in nodes if n["id"] == TUNE)
+    assert (tune["declared"], tune["declared_id"], tune["license"]) == (
+        "apache-2.0", "Apache-2.0", "CC-BY-NC-4.0")  # fmt: skip
+    assert all("declared_id" not in n for n in nodes if n["id"] != TUNE)  # only on a conflict
+    monkeypatch.setenv("MODEL_LICENSECHECK_CACHE", str(tmp_path / "empty-cache"))
+    result = run("check", "--locked", "licensecheck.lock", "--offline", "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert "warning" not in result.stderr
+    report = one_report(result.stdout)
+    assert report["verdict"]["status"] == before["verdict"]["status"] == "prohibited"
+    assert report["verdict"]["conditions"] == before["verdict"]["conditions"]
+
+
 def test_check_locked_warns_when_the_verdict_is_not_the_locked_one(hub: FixtureHub) -> None:
     lock(TUNE)
     path = Path("licensecheck.lock")

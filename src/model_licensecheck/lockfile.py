@@ -61,12 +61,16 @@ class LockedNode(NamedTuple):
     gated: bool = False
     moved_to: str | None = None
     incomplete: bool = False
+    declared_id: str | None = None
+    """The license id the metadata declared when a statement in the card gave another, stricter
+    one that applies (a license conflict); written only then."""
 
     def to_json(self) -> dict[str, Any]:
         """The node's record in the lock file."""
+        conflict = {"declared_id": self.declared_id} if self.declared_id is not None else {}
         return {
             "id": self.id, "kind": self.kind, "status": self.status, "revision": self.revision,
-            "declared": self.declared, "license": self.license,
+            "declared": self.declared, **conflict, "license": self.license,
             "concluded": list(self.concluded),
             "edges": [{"parent": p, "relation": r} for p, r in self.edges],
             "gated": self.gated, "moved_to": self.moved_to, "incomplete": self.incomplete,
@@ -126,7 +130,7 @@ class Lock(NamedTuple):
             )
             license = None if n.license == UNKNOWN_LICENSE else n.license
             out.append(PinnedNode(n.id, NodeKind(n.kind), n.revision, license, n.declared, edges,
-                                  n.incomplete, where))  # fmt: skip
+                                  n.incomplete, where, n.declared_id))  # fmt: skip
         return tuple(out)
 
     def node(self, node_id: str) -> LockedNode | None:
@@ -174,6 +178,7 @@ def _node(node: AnyNode, concluded: Sequence[str], edges: Iterable[tuple[str, st
         sources=tuple(node.sources), declared=declared, license=applies,
         concluded=tuple(concluded), edges=tuple(sorted(set(edges))), gated=node.gated,
         moved_to=node.moved_to, incomplete=bool(node.incomplete),
+        declared_id=license.declared_id if isinstance(license, KnownLicense) else None,
     )  # fmt: skip
 
 
@@ -382,6 +387,7 @@ class _Reader:
             gated=self.flag(data.get("gated"), f"{at}.gated"),
             moved_to=self.optional_text(data.get("moved_to"), f"{at}.moved_to"),
             incomplete=self.flag(data.get("incomplete"), f"{at}.incomplete"),
+            declared_id=self.optional_text(data.get("declared_id"), f"{at}.declared_id"),
         )
 
 

@@ -18,6 +18,9 @@ class LicenseClaim(NamedTuple):
     text: str | None = None
     """The repository's LICENSE file, when the card's own fields do not settle the license."""
     text_location: str | None = None
+    declared_id: str | None = None
+    """A license id the metadata declared while `raw` applies (a lock file's record of a
+    conflict its card's prose made): kept as the license's `declared_id`."""
 
 
 class EdgeClaim(NamedTuple):

@@ -27,7 +27,21 @@ def normalize(claim: LicenseClaim | None, kb: KnowledgeBase) -> License:
     """Map `claim` to a license entry by id, Hub id, alias, SPDX expression, `license_name` or
     `license_link`, and, when those say nothing or only `other`, by the title of the
     repository's LICENSE. A claim whose evidence is card text was decided by a statement in the
-    card's prose (`card.card_claims` weighs it against the front matter)."""
+    card's prose (`card.card_claims` weighs it against the front matter). A claim that carries
+    a `declared_id` (a lock's record of such a conflict) keeps it on the license."""
+    found = _license(claim, kb)
+    if (
+        claim is not None
+        and claim.declared_id is not None
+        and isinstance(found, KnownLicense)
+        and claim.declared_id != found.id
+        and claim.declared_id in kb.licenses
+    ):
+        return found._replace(declared_id=claim.declared_id)
+    return found
+
+
+def _license(claim: LicenseClaim | None, kb: KnowledgeBase) -> License:
     if claim is not None and claim.evidence.source is SourceKind.CARD_TEXT:
         stated = _stated(claim, kb)
         if stated is not None:

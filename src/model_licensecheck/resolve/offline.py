@@ -64,14 +64,17 @@ class PinnedNode(NamedTuple):
     incomplete: bool
     where: str
     """The lock file it comes from."""
+    declared_id: str | None = None
+    """The license the metadata declared when the card's prose gave a stricter one."""
 
     def facts(self) -> ArtifactFacts:
-        """The node's facts as the lock recorded them; its card is not read again, so what
-        only the card's prose said (a conflicting statement) is not weighed again."""
+        """The node's facts as the lock recorded them. Its card is not read again: a conflict
+        between what the metadata declared and what the prose said comes from the lock's
+        `declared_id`."""
         at = f"{self.where}: {self.id}@{self.revision[:12]}"
         evidence = Evidence(SourceKind.USER, at)
         raw = self.license if self.license is not None else self.declared
-        claim = LicenseClaim(raw, evidence) if raw is not None else None
+        claim = LicenseClaim(raw, evidence, declared_id=self.declared_id) if raw else None
         edges = tuple(EdgeClaim(parent, kind, relation, evidence)
                       for parent, kind, relation in self.edges)  # fmt: skip
         note = (f"{self.id}: answered offline from {self.where} (commit {self.revision[:12]}): "
