@@ -241,12 +241,9 @@ def check_drift(
     did, 2 or 3 when a target could not be checked. (Not named `drift`: that is the module
     `model_licensecheck.drift`, which would replace it once imported.)"""
     from .checker import Checker
-    from .drift import compare
-    from .lockfile import lock_of, read_lock
+    from .drift import drift_since
+    from .lockfile import read_lock
 
     old = read_lock(lock_file)
     options = _options(offline, policy, token, old.max_depth, rules_dirs, False, None, kb_dir)
-    digest = _policy_digest(policy)
-    targets = [t.target for t in old.targets]
-    new, errors = lock_of(Checker(options), targets, old.pins(), digest)
-    return compare(os.fspath(lock_file), old, new, errors, digest)
+    return drift_since(Checker(options), os.fspath(lock_file), old, _policy_digest(policy))

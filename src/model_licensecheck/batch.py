@@ -83,9 +83,14 @@ def shard(entries: Sequence[ManifestEntry], index: int, count: int) -> list[Mani
     audit too large for one process runs as `count` processes, each with its own cache."""
     import zlib
 
-    if not 1 <= index <= count:
-        raise InputError(f"shard {index}/{count}: the shard must be between 1 and {count}")
+    check_shard(index, count)
     return [e for e in entries if zlib.crc32(e.key[0].encode("utf-8")) % count == index - 1]
+
+
+def check_shard(index: int, count: int) -> None:
+    """InputError unless `index` names one of `count` shards (1-based)."""
+    if not 1 <= index <= count:
+        raise InputError(f"shard {index}/{count}: K must be between 1 and N")
 
 
 class AuditEntry(NamedTuple):

@@ -109,7 +109,11 @@ def _shard(spec: str) -> tuple[int, int]:
     k, sep, n = spec.partition("/")
     if not sep or not (k.isascii() and k.isdigit() and n.isascii() and n.isdigit()):
         raise click.UsageError(f"--shard {spec!r}: expected K/N, such as 2/8")
+    from .batch import check_shard
+
     index, count = int(k), int(n)
-    if not 1 <= index <= count:
-        raise click.UsageError(f"--shard {spec!r}: K must be between 1 and N")
+    try:
+        check_shard(index, count)
+    except LicensecheckError:
+        raise click.UsageError(f"--shard {spec!r}: K must be between 1 and N") from None
     return index, count

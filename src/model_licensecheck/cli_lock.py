@@ -184,16 +184,13 @@ def drift_command(lock_path: Path, fmt: str, output: Path | None, **params: Any)
     """Re-resolve a lock file's targets at the Hub's current revisions and report, per target,
     what changed since it was written, and whether the verdict or its conditions moved.
     Exit 0: nothing that matters moved; 1: a verdict or conditions moved; 2/3 as `check`."""
-    from .drift import compare, render_json, render_markdown, render_text
-    from .lockfile import lock_of, policy_digest, read_lock
+    from .drift import drift_since, render_json, render_markdown, render_text
+    from .lockfile import policy_digest, read_lock
 
     try:
         old = read_lock(lock_path)
         checker = _checker(params, old.max_depth)
-        digest = policy_digest(_policy_used(params))
-        targets = [t.target for t in old.targets]
-        new, errors = lock_of(checker, targets, old.pins(), digest)
-        report = compare(str(lock_path), old, new, errors, digest)
+        report = drift_since(checker, str(lock_path), old, policy_digest(_policy_used(params)))
     except LicensecheckError as exc:
         fail(exc)
         sys.exit(exc.exit_code)

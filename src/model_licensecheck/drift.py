@@ -4,11 +4,14 @@ whether it moved a verdict or its conditions (exit 1) or not (exit 0)."""
 import json
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ExitCode, LicensecheckError
 from .lockfile import Lock, LockedNode, LockedTarget
 from .report.markdown import md, md_block
+
+if TYPE_CHECKING:
+    from .checker import Checker
 
 DRIFT_SCHEMA_VERSION = 1
 
@@ -215,6 +218,18 @@ def compare(
     rules = ((old.rules_digest, new.rules_digest)
              if new and new.rules_digest != old.rules_digest else None)  # fmt: skip
     return DriftReport(lock_path, kb, rules, policy_digest != old.policy_digest, tuple(drifts))
+
+
+def drift_since(
+    checker: "Checker", lock_path: str, old: Lock, policy_digest: str | None
+) -> DriftReport:
+    """Check the targets of the lock `old` again today (a manifest's pinned roots stay pinned)
+    and compare: what `licensecheck drift` and the API's `check_drift` report."""
+    from .lockfile import lock_of
+
+    targets = [t.target for t in old.targets]
+    new, errors = lock_of(checker, targets, old.pins(), policy_digest)
+    return compare(lock_path, old, new, errors, policy_digest)
 
 
 def render_text(report: DriftReport) -> str:

@@ -334,14 +334,15 @@ class Finding(_FindingFields):
             changes["text"] = changes.pop("message")
         return super()._replace(**changes)
 
+    def _said(self) -> tuple[Any, ...]:
+        """The fields, the message rendered: what equality, hashing and pickling use."""
+        return (*self[:7], self.message, self.references)
+
     def __getnewargs__(self) -> tuple[Any, ...]:
         # A pickled or copied finding carries its message as text: what renders it holds the
         # lineage and the knowledge base's licenses, which do not belong in a result sent to
         # another process.
-        return (*self[:7], self.message, self.references)
-
-    def _said(self) -> tuple[object, ...]:
-        return (*self[:7], self.message, self.references)
+        return self._said()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finding):

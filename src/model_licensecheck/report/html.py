@@ -22,6 +22,7 @@ from ..model import (
 )
 from ..safetext import escape_controls
 from .common import created_at
+from .interface import StreamedReport
 from .text import license_label
 
 MAX_NODES = 40
@@ -335,12 +336,8 @@ def _hubs_in_the_middle(row: list[str], edges: Sequence[Edge]) -> list[str]:
     return out
 
 
-class HtmlReporter:
+class HtmlReporter(StreamedReport):
     """One self-contained HTML page; pure and deterministic (the date from SOURCE_DATE_EPOCH)."""
-
-    def render(self, results: Sequence[CheckResult]) -> str:
-        """A summary table for several results, then one section per result."""
-        return "".join(self.stream(results))
 
     def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
         """The same page line by line, the node table and the findings built while written."""
@@ -619,6 +616,7 @@ class _Section:
         r = self.result
         if not r.findings:
             yield '<p class="muted">No findings.</p>'
+            return
         # A finding is one rule on one ancestor: that pair names it (comparing findings would
         # render every message).
         drivers = {(f.rule_id, f.ancestor) for f in r.verdict.drivers}

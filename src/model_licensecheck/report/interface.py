@@ -53,6 +53,19 @@ class Reporter(Protocol):
         ...
 
 
+class StreamedReport:
+    """For a report written as it is built (JSON, SARIF, Markdown, HTML): `stream` makes the
+    pieces, and the whole text is their concatenation."""
+
+    def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
+        """The report in pieces, each built while it is written."""
+        raise NotImplementedError
+
+    def render(self, results: Sequence[CheckResult]) -> str:
+        """The report for one or several results, in the order given."""
+        return "".join(self.stream(results))
+
+
 class WholeReport:
     """For a report that is built whole (SPDX and CycloneDX go through their libraries' models
     and validators, which need the whole document; the text report is one screen unless asked

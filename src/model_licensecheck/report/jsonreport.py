@@ -18,6 +18,7 @@ from ..model import (
     UnresolvedNode,
     gate_sentence,
 )
+from .interface import StreamedReport
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -233,12 +234,8 @@ def report_dict(
     }
 
 
-class JsonReporter:
+class JsonReporter(StreamedReport):
     """`{schema_version, tool, summary, models}` for one result or several."""
-
-    def render(self, results: Sequence[CheckResult]) -> str:
-        """Indented JSON with a trailing newline."""
-        return "".join(self.stream(results))
 
     def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
         """The same text in pieces, built while it is written."""

@@ -17,6 +17,7 @@ from ..model import (
     Status,
     UnresolvedNode,
 )
+from .interface import StreamedReport
 from .text import license_label
 
 if TYPE_CHECKING:
@@ -126,12 +127,8 @@ def path_text(finding: Finding) -> str:
     return " ".join(parts)
 
 
-class MarkdownReporter:
+class MarkdownReporter(StreamedReport):
     """GitHub-flavoured Markdown; pure and deterministic."""
-
-    def render(self, results: Sequence[CheckResult]) -> str:
-        """A summary table for several results, then one section per result."""
-        return "".join(self.stream(results))
 
     def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
         """The same text line by line, built while it is written."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..model import CheckResult, Finding, SourceKind, Status
+from .interface import StreamedReport
 from .jsonreport import Stream, iter_indented
 
 if TYPE_CHECKING:
@@ -197,12 +198,8 @@ def to_sarif(results: Sequence[CheckResult], lazy: bool = False) -> dict[str, An
     }
 
 
-class SarifReporter:
+class SarifReporter(StreamedReport):
     """SARIF 2.1.0 JSON, deterministic: sorted keys, no timestamps."""
-
-    def render(self, results: Sequence[CheckResult]) -> str:
-        """Indented JSON with a trailing newline."""
-        return "".join(self.stream(results))
 
     def stream(self, results: Sequence[CheckResult]) -> Iterator[str]:
         """The same text in pieces, each result built while it is written."""

@@ -152,9 +152,10 @@ class Search:
 
         nodes: deque[str] = deque()
         states: deque[int] = deque()
+        started = self.reached_by[number(first)]  # state set 0
         for start in starts:
-            if start not in self.reached_by[number(first)]:
-                self.reached_by[0][start] = None
+            if start not in started:
+                started[start] = None
                 nodes.append(start)
                 states.append(0)
         steps: dict[tuple[int, Relation], int] = {}  # -1: no match can follow
